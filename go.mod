@@ -1,0 +1,3 @@
+module github.com/metalake/metalake
+
+go 1.26
