@@ -1,0 +1,130 @@
+package bronze
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/metalake/metalake/internal/contract"
+	"github.com/metalake/metalake/internal/engine"
+)
+
+// This file is the one place where bronze's SQL depends on DuckDB's dialect: CSV reading with
+// reject capture, strict parsing expressions and the list functions used by shape models.
+// A Spark implementation replaces these functions, not the models.
+
+const (
+	integerPattern = `[+-]?[0-9]+`
+	numberPattern  = `[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?`
+)
+
+// parseExpr is the SQL that parses raw text column raw as a value of column c's type;
+// NULL means "absent or unparseable" (failedExpr tells which).
+func parseExpr(c contract.Column, raw string) string {
+	t := "TRIM(" + raw + ")"
+	switch c.Type {
+	case contract.TypeInteger:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS BIGINT) END", t, integerPattern, t)
+	case contract.TypeNumber:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS DOUBLE) END", t, numberPattern, t)
+	case contract.TypeTimestamp:
+		return fmt.Sprintf("TRY_STRPTIME(%s, %s)", t, formatList(c.Formats))
+	case contract.TypeDate:
+		return fmt.Sprintf("CAST(TRY_STRPTIME(%s, %s) AS DATE)", t, formatList(c.Formats))
+	case contract.TypeBoolean:
+		return fmt.Sprintf("CASE LOWER(%s) WHEN 'true' THEN true WHEN 'false' THEN false END", t)
+	case contract.TypeJSONArray:
+		return fmt.Sprintf("CASE WHEN json_type(TRY_CAST(%s AS JSON)) = 'ARRAY' THEN %s END", raw, raw)
+	default:
+		return raw
+	}
+}
+
+// failedExpr holds when raw has a value that parsed did not accept.
+func failedExpr(c contract.Column, raw, parsed string) string {
+	if c.Type == contract.TypeVarchar {
+		return "false"
+	}
+	return fmt.Sprintf("(%s IS NOT NULL AND TRIM(%s) <> '' AND %s IS NULL)", raw, raw, parsed)
+}
+
+// parseReason is the reject reason of a value that does not parse (never embeds the value,
+// so reasons group).
+func parseReason(c contract.Column) string {
+	switch c.Type {
+	case contract.TypeJSONArray:
+		return c.Name + " is not a JSON array"
+	case contract.TypeInteger:
+		return c.Name + " is not a valid integer"
+	case contract.TypeNumber:
+		return c.Name + " is not a valid number"
+	case contract.TypeTimestamp:
+		return c.Name + " is not a valid timestamp"
+	case contract.TypeDate:
+		return c.Name + " is not a valid date"
+	case contract.TypeBoolean:
+		return c.Name + " is not a valid boolean"
+	}
+	return c.Name + " is not valid"
+}
+
+// dateOnlyExpr holds when a timestamp value was written without a time of day, so rules can
+// compare at date precision.
+func dateOnlyExpr(c contract.Column, raw string) string {
+	var dateOnly []string
+	for _, f := range c.Formats {
+		if !strings.Contains(f, "%H") && !strings.Contains(f, "%I") {
+			dateOnly = append(dateOnly, f)
+		}
+	}
+	switch {
+	case c.Type == contract.TypeDate || len(dateOnly) == len(c.Formats):
+		return "true"
+	case len(dateOnly) == 0:
+		return "false"
+	}
+	return fmt.Sprintf("COALESCE(TRY_STRPTIME(TRIM(%s), %s) IS NOT NULL, false)", raw, formatList(dateOnly))
+}
+
+func formatList(formats []string) string {
+	q := make([]string, len(formats))
+	for i, f := range formats {
+		q[i] = engine.Literal(f)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// maxLineBytes bounds one CSV record: real Meta Kaggle descriptions reach megabytes.
+const maxLineBytes = 64 << 20
+
+// readCSVSQL materialises a raw CSV file as table `table` with text columns c0..cN-1 in file
+// order (DuckDB keeps insertion order, so rowid is the record's ordinal among well-formed
+// records). Structurally broken records go to the reject table rejTable.
+func readCSVSQL(table, path string, ncols int, rejTable, rejScan string) string {
+	cols := make([]string, ncols)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("'c%d': 'VARCHAR'", i)
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM read_csv(%s,
+  columns = {%s}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+  strict_mode = true, null_padding = false, store_rejects = true,
+  rejects_table = %s, rejects_scan = %s, max_line_size = %d, buffer_size = %d)`,
+		table, engine.Literal(path), strings.Join(cols, ", "),
+		engine.Literal(rejTable), engine.Literal(rejScan), maxLineBytes, 2*maxLineBytes)
+}
+
+// Shape-model template functions: list handling differs between engines.
+func dialectFuncs() map[string]any {
+	return map[string]any{
+		// json_string_list parses a JSON array column into a list of strings.
+		"json_string_list": func(col string) string {
+			return fmt.Sprintf(`from_json(%s, '["VARCHAR"]')`, col)
+		},
+		// explode yields one row per list element (zipped with explode_position in one SELECT).
+		"explode": func(list string) string { return "UNNEST(" + list + ")" },
+		// explode_position yields the 1-based position of the element explode yields.
+		"explode_position": func(list string) string { return "generate_subscripts(" + list + ", 1)" },
+		"json_array_length": func(col string) string {
+			return fmt.Sprintf("json_array_length(TRY_CAST(%s AS JSON))", col)
+		},
+	}
+}

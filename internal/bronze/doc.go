@@ -1,0 +1,15 @@
+// Package bronze is the bronze layer: one job, driven by a table contract, that turns a raw
+// CSV snapshot into typed, validated, canonical rows.
+//
+// For run date D and a table it: recognises the raw layout by header names; reads the CSV with
+// the engine, capturing structurally broken records; parses every contract column strictly (a
+// value that does not parse is a reject reason, never a silent NULL); shapes the rows (lookups,
+// explosion) with the contract's SQL model; applies the rules in order (first failure wins);
+// publishes valid rows to bronze/{table}/run_date=D and every rejected row, with its reason,
+// raw values, file and line, to bronze/_rejects/{table}/run_date=D; and writes the report.
+// input_count = output_count + reject_count + duplicates_removed, always.
+//
+// Line numbers are CSV record numbers counting the header as line 1 (they equal physical line
+// numbers unless a quoted field spans lines); this is the numbering DuckDB's reject capture
+// uses, so valid and structural rejects agree.
+package bronze

@@ -1,0 +1,551 @@
+package bronze
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/metalake/metalake/internal/contract"
+	"github.com/metalake/metalake/internal/country"
+	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// SourceSystem is the value of every bronze row's source_system column.
+const SourceSystem = "kaggle_meta"
+
+// Job runs bronze for one table and date. Its fields are its dependencies; all are required
+// except Now (default time.Now) and Log (default: discard).
+type Job struct {
+	Lake      *lake.Lake
+	Engine    *engine.DuckDB
+	Contracts *contract.Set
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+func (j *Job) now() time.Time {
+	if j.Now != nil {
+		return j.Now()
+	}
+	return time.Now()
+}
+
+func (j *Job) log() *slog.Logger {
+	if j.Log != nil {
+		return j.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Run processes table for run date d and returns its report. The report is also written to
+// the lake, even when the circuit breaker trips (then the error is a *RejectThresholdError).
+// A data-contract problem (missing raw file, unknown layout, empty file) is a *ContractError.
+func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, error) {
+	t, ok := j.Contracts.Table(table)
+	if !ok {
+		return nil, fmt.Errorf("bronze: no contract for table %q", table)
+	}
+	start := j.now()
+	ingestTS := start.UTC().Truncate(time.Microsecond)
+	s, err := j.Engine.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	tmp, err := j.Engine.TempDir("bronze-" + table)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	contractErr := func(err error) error { return &ContractError{Table: table, RunDate: d.String(), Err: err} }
+	v, primaryPath, header, err := j.detect(ctx, t, d, tmp)
+	if err != nil {
+		var ce *ContractError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("bronze %s %s: %w", table, d, err)
+	}
+	src, err := load(ctx, s, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, header, true)
+	if err != nil {
+		return nil, contractErr(err)
+	}
+	defer src.drop(ctx, s)
+
+	rep := &Report{Table: table, RunDate: d.String(), Layout: v.Layout, RejectThreshold: t.RejectThreshold,
+		SourceFiles: []string{src.key}, ExtraColumns: src.extras, Metrics: map[string]any{}, Sections: map[string]map[string]any{}}
+	if rep.ExtraColumns == nil {
+		rep.ExtraColumns = []string{}
+	}
+	meta := fmt.Sprintf("DATE %s AS run_date, CAST(%s AS TIMESTAMP) AS ingest_ts",
+		engine.Literal(d.String()), engine.Literal(ingestTS.Format("2006-01-02 15:04:05.999999")))
+
+	for _, lk := range v.Lookups {
+		lr, err := j.lookup(ctx, s, t, lk, d, tmp, meta)
+		if err != nil {
+			return nil, err
+		}
+		rep.Lookups = append(rep.Lookups, lr)
+		rep.SourceFiles = append(rep.SourceFiles, lr.SourceFile)
+	}
+	if err := loadCountries(ctx, s); err != nil {
+		return nil, err
+	}
+
+	shapeSQL := "SELECT * FROM src"
+	if v.Shape != "" {
+		text, _ := j.Contracts.Shape(v.Shape)
+		if shapeSQL, err = render(v.Shape, text, src.typedCols); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Exec(ctx, "CREATE OR REPLACE TEMP VIEW shaped AS "+shapeSQL); err != nil {
+		return nil, fmt.Errorf("bronze %s %s: shape %s: %w", table, d, v.Shape, err)
+	}
+	defer s.Exec(ctx, "DROP VIEW IF EXISTS shaped")
+	shapedCols, err := columns(ctx, s, "shaped")
+	if err != nil {
+		return nil, err
+	}
+	hasSub := false
+	var outCols []string
+	for _, c := range shapedCols {
+		if c == "__sub" {
+			hasSub = true
+		}
+		if !strings.HasPrefix(c, "__") {
+			outCols = append(outCols, engine.Ident(c))
+		}
+	}
+	order := "__ord"
+	if hasSub {
+		order = "__ord, __sub"
+	}
+
+	var rules []string
+	for _, r := range t.Rules {
+		rules = append(rules, fmt.Sprintf("WHEN COALESCE((%s), false) THEN %s", r.When, engine.Literal(r.Reason)))
+	}
+	ruleExpr := "CAST(NULL AS VARCHAR)"
+	if len(rules) > 0 {
+		ruleExpr = "CASE " + strings.Join(rules, " ") + " END"
+	}
+	dupExpr := "false"
+	if len(t.DedupKeys) > 0 {
+		keys := make([]string, len(t.DedupKeys))
+		for i, k := range t.DedupKeys {
+			keys[i] = engine.Ident(k)
+		}
+		dupExpr = fmt.Sprintf("(__reject IS NULL AND ROW_NUMBER() OVER (PARTITION BY __reject IS NULL, %s ORDER BY %s) > 1)", strings.Join(keys, ", "), order)
+	}
+	judged := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
+SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s) ORDER BY %s`, dupExpr, ruleExpr, order)
+	if err := s.Exec(ctx, judged); err != nil {
+		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
+	}
+	defer s.Exec(ctx, "DROP TABLE IF EXISTS judged")
+
+	var shapedN, rejected, dups int64
+	if err := s.QueryRow(ctx, `SELECT COUNT(*), COUNT(__reject), COALESCE(SUM(CASE WHEN __dup THEN 1 ELSE 0 END), 0) FROM judged`,
+		&shapedN, &rejected, &dups); err != nil {
+		return nil, err
+	}
+	rep.InputCount = shapedN + src.structural
+	rep.RejectCount = rejected + src.structural
+	rep.DuplicatesRemoved = dups
+	rep.OutputCount = shapedN - rejected - dups
+	if rep.InputCount > 0 {
+		rep.RejectionRate = round4(float64(rep.RejectCount) / float64(rep.InputCount))
+	}
+	if rep.TopRejectReasons, err = topReasons(ctx, s, src.structural); err != nil {
+		return nil, err
+	}
+
+	// Rejects: valid CSV records carry their raw fields; structural ones their raw line.
+	var rejExtra, rejExtraNull []string
+	rawNames := map[string]bool{}
+	for _, n := range src.rawNames {
+		rawNames[n] = true
+	}
+	for _, c := range t.RejectColumns {
+		alias := c
+		if rawNames[alias] {
+			alias = "shaped_" + c
+		}
+		rejExtra = append(rejExtra, fmt.Sprintf("CAST(j.%s AS VARCHAR) AS %s", engine.Ident(c), engine.Ident(alias)))
+		rejExtraNull = append(rejExtraNull, "CAST(NULL AS VARCHAR) AS "+engine.Ident(alias))
+	}
+	rejectsSQL := fmt.Sprintf(`SELECT * FROM (
+SELECT %s, j.__reject AS reject_reason, %s AS source_file, j.__line AS source_line,
+  CAST(NULL AS VARCHAR) AS raw_line, %s
+FROM judged j JOIN %s r ON r.rowid = j.__ord WHERE j.__reject IS NOT NULL
+UNION ALL
+%s) ORDER BY source_line, reject_reason`,
+		strings.Join(append(src.rawColumnsSQL("r"), rejExtra...), ", "), engine.Literal(src.key), meta, src.raw,
+		src.structuralRejectsSQL(rejExtraNull, meta))
+	rejFiles, err := s.WriteParquet(ctx, rejectsSQL, 0)
+	if err != nil {
+		return nil, fmt.Errorf("bronze %s %s: write rejects: %w", table, d, err)
+	}
+	attempt := lake.NewAttemptID(start)
+	if err := j.publish(ctx, lake.RejectsDir(table, d), "_rejects/"+table, d, attempt, rejFiles, rep.RejectCount); err != nil {
+		return nil, err
+	}
+
+	validRel := "(SELECT * FROM judged WHERE __reject IS NULL AND NOT __dup)"
+	if err := j.metrics(ctx, s, t, v, rep, map[string]string{"valid": validRel, "shaped": "judged", "source": "src"}); err != nil {
+		return nil, fmt.Errorf("bronze %s %s: metrics: %w", table, d, err)
+	}
+
+	partition := lake.PartitionDir(lake.Bronze, table, d)
+	if rep.RejectionRate > t.RejectThreshold {
+		rep.Status = StatusFailed
+		j.logSample(ctx, s, table, d)
+		if err := j.Lake.Withdraw(ctx, partition); err != nil {
+			return nil, err
+		}
+		if err := j.writeReport(ctx, rep, start); err != nil {
+			return nil, err
+		}
+		return rep, &RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}
+	}
+
+	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, __line AS source_line
+FROM %s ORDER BY %s`, strings.Join(outCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validRel, order)
+	files, err := s.WriteParquet(ctx, validSQL, 0)
+	if err != nil {
+		return nil, fmt.Errorf("bronze %s %s: write: %w", table, d, err)
+	}
+	if err := j.publish(ctx, partition, table, d, attempt, files, rep.OutputCount); err != nil {
+		return nil, err
+	}
+	rep.Status = StatusSuccess
+	if err := j.writeReport(ctx, rep, start); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// detect finds the variant whose primary raw file exists and whose header it matches.
+func (j *Job) detect(ctx context.Context, t contract.Table, d lake.Date, tmp string) (contract.Variant, string, []string, error) {
+	var missingFiles []string
+	var headerErr *contract.HeaderError
+	for _, v := range t.Variants {
+		key := lake.RawKey(v.Source.Raw, d)
+		path, _, err := j.Lake.Localize(ctx, key, tmp)
+		if storage.IsNotFound(err) {
+			missingFiles = append(missingFiles, key)
+			continue
+		}
+		if err != nil {
+			return contract.Variant{}, "", nil, err
+		}
+		header, err := readHeader(path)
+		if err != nil {
+			return contract.Variant{}, "", nil, &ContractError{Table: t.Name, RunDate: d.String(), Err: fmt.Errorf("%s: %w", key, err)}
+		}
+		single := t
+		single.Variants = []contract.Variant{v}
+		if _, err := single.Match(key, header); err != nil {
+			var he *contract.HeaderError
+			if errors.As(err, &he) {
+				if headerErr == nil {
+					headerErr = he
+				} else {
+					for l, m := range he.Missing {
+						headerErr.Missing[l] = m
+					}
+				}
+			}
+			continue
+		}
+		return v, path, header, nil
+	}
+	if headerErr != nil {
+		return contract.Variant{}, "", nil, &ContractError{Table: t.Name, RunDate: d.String(), Err: errors.New(strings.TrimPrefix(headerErr.Error(), t.Name+": "))}
+	}
+	return contract.Variant{}, "", nil, &ContractError{Table: t.Name, RunDate: d.String(),
+		Err: fmt.Errorf("missing raw file (looked for %s)", strings.Join(dedupe(missingFiles), ", "))}
+}
+
+// lookup loads an auxiliary input as lk_{raw}: typed, rejects published, unique on its key.
+func (j *Job) lookup(ctx context.Context, s *engine.Session, t contract.Table, src contract.Source, d lake.Date, tmp, meta string) (LookupReport, error) {
+	key := lake.RawKey(src.Raw, d)
+	fail := func(err error) (LookupReport, error) {
+		return LookupReport{}, &ContractError{Table: t.Name, RunDate: d.String(), Err: err}
+	}
+	path, _, err := j.Lake.Localize(ctx, key, tmp)
+	if storage.IsNotFound(err) {
+		return fail(fmt.Errorf("missing raw file %s (lookup of %s)", key, t.Name))
+	}
+	if err != nil {
+		return LookupReport{}, err
+	}
+	header, err := readHeader(path)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", key, err))
+	}
+	name := "lkt_" + src.Raw
+	l, err := load(ctx, s, name, src, key, path, header, false)
+	if err != nil {
+		return fail(err)
+	}
+	k := engine.Ident(src.Key)
+	reason := fmt.Sprintf("COALESCE(__reason, CASE WHEN %s IS NULL THEN %s END)", k, engine.Literal(src.Key+" is null"))
+	if err := s.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged_%[1]s AS
+SELECT *, CASE WHEN __lk_reject IS NULL THEN ROW_NUMBER() OVER (PARTITION BY __lk_reject IS NULL, %[2]s ORDER BY __ord) > 1 ELSE false END AS __lk_dup
+FROM (SELECT *, %[3]s AS __lk_reject FROM %[1]s)`, name, k, reason)); err != nil {
+		return LookupReport{}, err
+	}
+	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW lk_%s AS SELECT * FROM judged_%s WHERE __lk_reject IS NULL AND NOT __lk_dup", src.Raw, name)); err != nil {
+		return LookupReport{}, err
+	}
+	lr := LookupReport{Raw: src.Raw, SourceFile: key, RejectsDir: lake.RejectsDir(t.Name+"_lookup_"+src.Raw, d)}
+	var n, rej, dup int64
+	if err := s.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*), COUNT(__lk_reject), COALESCE(SUM(CASE WHEN __lk_dup THEN 1 ELSE 0 END), 0) FROM judged_%s", name), &n, &rej, &dup); err != nil {
+		return LookupReport{}, err
+	}
+	lr.InputCount = n + l.structural
+	lr.RejectCount = rej + l.structural
+	lr.DuplicatesRemoved = dup
+	lr.OutputCount = n - rej - dup
+	rejSQL := fmt.Sprintf(`SELECT * FROM (
+SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, j.__line AS source_line, CAST(NULL AS VARCHAR) AS raw_line, %s
+FROM judged_%s j JOIN %s r ON r.rowid = j.__ord WHERE j.__lk_reject IS NOT NULL
+UNION ALL %s) ORDER BY source_line`,
+		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Literal(key), meta, name, l.raw, l.structuralRejectsSQL(nil, meta))
+	files, err := s.WriteParquet(ctx, rejSQL, 0)
+	if err != nil {
+		return LookupReport{}, err
+	}
+	if err := j.publish(ctx, lr.RejectsDir, "_rejects/"+t.Name+"_lookup_"+src.Raw, d, lake.NewAttemptID(j.now()), files, lr.RejectCount); err != nil {
+		return LookupReport{}, err
+	}
+	return lr, nil
+}
+
+func (j *Job) publish(ctx context.Context, dir, table string, d lake.Date, attempt string, files []engine.ParquetFile, want int64) error {
+	var got int64
+	lf := make([]lake.File, len(files))
+	for i, f := range files {
+		lf[i] = lake.File{Path: f.Path, Rows: f.Rows}
+		got += f.Rows
+	}
+	if got != want {
+		// Accounting is the point of bronze: never publish numbers that do not reconcile.
+		return fmt.Errorf("bronze %s %s: internal accounting error: wrote %d rows, expected %d", table, d, got, want)
+	}
+	_, err := j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Bronze, Table: table, RunDate: d.String(), Attempt: attempt}, lf)
+	return err
+}
+
+func (j *Job) writeReport(ctx context.Context, rep *Report, start time.Time) error {
+	end := j.now()
+	rep.ProcessingTime = isoTime(end)
+	rep.DurationS = float64(end.Sub(start).Milliseconds()) / 1000
+	d, _ := lake.ParseDate(rep.RunDate)
+	return j.Lake.PutJSON(ctx, lake.ReportKey(lake.Bronze, d, rep.Table+"_report.json"), rep.JSON())
+}
+
+func topReasons(ctx context.Context, s *engine.Session, structural int64) ([]ReasonCount, error) {
+	rows, err := s.Query(ctx, fmt.Sprintf(`SELECT reason, n FROM (
+SELECT __reject AS reason, COUNT(*) AS n FROM judged WHERE __reject IS NOT NULL GROUP BY 1
+UNION ALL SELECT 'malformed csv line', %d WHERE %d > 0)
+ORDER BY n DESC, reason ASC LIMIT 5`, structural, structural))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ReasonCount{}
+	for rows.Next() {
+		var rc ReasonCount
+		if err := rows.Scan(&rc.Reason, &rc.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, rc)
+	}
+	return out, rows.Err()
+}
+
+// logSample logs up to 10 rejected rows so a tripped breaker can be diagnosed from the log.
+func (j *Job) logSample(ctx context.Context, s *engine.Session, table string, d lake.Date) {
+	rows, err := s.Query(ctx, "SELECT __line, __reject FROM judged WHERE __reject IS NOT NULL ORDER BY __line LIMIT 10")
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var line int64
+		var reason string
+		if rows.Scan(&line, &reason) == nil {
+			j.log().Warn("rejected row sample", "table", table, "run_date", d.String(), "line", line, "reason", reason)
+		}
+	}
+}
+
+func (j *Job) metrics(ctx context.Context, s *engine.Session, t contract.Table, v contract.Variant, rep *Report, rel map[string]string) error {
+	for _, m := range append(append([]contract.Metric(nil), t.Metrics...), v.Metrics...) {
+		from := rel[m.From]
+		where := "true"
+		if m.Where != "" {
+			where = m.Where
+		}
+		var val any
+		switch {
+		case m.SQL != "":
+			expr, err := render(m.Name, m.SQL, nil)
+			if err != nil {
+				return err
+			}
+			var x any
+			if err := s.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM %s m WHERE %s", expr, from, where), &x); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+			val = x
+		case m.GroupBy != "":
+			rows, err := s.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), COUNT(*) FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY 1", engine.Ident(m.GroupBy), from, where))
+			if err != nil {
+				return err
+			}
+			out := map[string]int64{}
+			for rows.Next() {
+				var k string
+				var n int64
+				if err := rows.Scan(&k, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				out[k] = n
+			}
+			rows.Close()
+			val = out
+		default:
+			limit := m.Limit
+			if limit <= 0 {
+				limit = 10
+			}
+			rows, err := s.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR) AS v, COUNT(*) AS n FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY n DESC, v ASC LIMIT %[4]d", engine.Ident(m.Top), from, where, limit))
+			if err != nil {
+				return err
+			}
+			out := []map[string]any{}
+			for rows.Next() {
+				var k string
+				var n int64
+				if err := rows.Scan(&k, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				out = append(out, map[string]any{m.Top: k, "count": n})
+			}
+			rows.Close()
+			val = out
+		}
+		if m.Section != "" {
+			if rep.Sections[m.Section] == nil {
+				rep.Sections[m.Section] = map[string]any{}
+			}
+			rep.Sections[m.Section][m.Name] = jsonNumber(val)
+		} else {
+			rep.Metrics[m.Name] = jsonNumber(val)
+		}
+	}
+	// The tags report names its counts the plan's way.
+	if t.Name == "tags" {
+		rep.Metrics["valid_tags"] = rep.OutputCount
+		rep.Metrics["rejected_tags"] = rep.RejectCount
+	}
+	return nil
+}
+
+// jsonNumber normalises engine scalars (HUGEINT arrives as *big.Int) for JSON.
+func jsonNumber(v any) any {
+	if b, err := json.Marshal(v); err == nil {
+		var n json.Number
+		if json.Unmarshal(b, &n) == nil {
+			return n
+		}
+	}
+	return v
+}
+
+func render(name, text string, srcCols []string) (string, error) {
+	funcs := dialectFuncs()
+	funcs["cols"] = func(alias string, except ...string) string {
+		skip := map[string]bool{}
+		for _, e := range except {
+			skip[e] = true
+		}
+		var out []string
+		for _, c := range srcCols {
+			if !skip[c] {
+				out = append(out, alias+"."+engine.Ident(c))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", fmt.Errorf("model %s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := tpl.Execute(&b, nil); err != nil {
+		return "", fmt.Errorf("model %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+func columns(ctx context.Context, s *engine.Session, rel string) ([]string, error) {
+	rows, err := s.Query(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+rel+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// loadCountries creates the countries lookup (lower-cased name → ISO alpha-2) from the
+// embedded table.
+func loadCountries(ctx context.Context, s *engine.Session) error {
+	r := csv.NewReader(bytes.NewReader(country.CSV()))
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) < 2 {
+		return fmt.Errorf("embedded country table: %v", err)
+	}
+	var vals []string
+	for _, rec := range recs[1:] {
+		vals = append(vals, fmt.Sprintf("(%s, %s)", engine.Literal(strings.ToLower(strings.TrimSpace(rec[0]))), engine.Literal(rec[1])))
+	}
+	return s.Exec(ctx, "CREATE OR REPLACE TEMP TABLE countries AS SELECT DISTINCT * FROM (VALUES "+strings.Join(vals, ", ")+") AS t(name_key, code)")
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,195 @@
+package bronze
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/metalake/metalake/internal/contract"
+	"github.com/metalake/metalake/internal/engine"
+)
+
+// loaded is one raw CSV read into the session: raw_{name} (text columns c0..), rej_{name}
+// (structural rejects) and the typed view {name}.
+type loaded struct {
+	name       string   // typed view name (src, lkt_dataset_versions, …)
+	raw        string   // raw table name
+	rej        string   // structural rejects table
+	key        string   // lake key of the CSV
+	header     []string // as in the file
+	rawNames   []string // snake_case name of every header column (rejects carry raw values by these)
+	typedCols  []string // columns of the typed view, in order
+	extras     []string // header columns kept as VARCHAR outside the contract
+	structural int64    // structurally broken records
+}
+
+// load reads path (the object key) as source src into the session.
+func load(ctx context.Context, s *engine.Session, name string, src contract.Source, key, path string, header []string, primary bool) (*loaded, error) {
+	l := &loaded{name: name, raw: "raw_" + name, rej: "rej_" + name, key: key, header: header}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.ToLower(h)] = i
+	}
+	if missing := src.MissingColumns(contract.HeaderSet(header)); len(missing) > 0 {
+		return nil, fmt.Errorf("%s: missing required column(s) %s", key, strings.Join(missing, ", "))
+	}
+	if err := s.Exec(ctx, readCSVSQL(l.raw, path, len(header), l.rej, "scan_"+name)); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	if err := s.QueryRow(ctx, "SELECT COUNT(DISTINCT line) FROM "+l.rej, &l.structural); err != nil {
+		return nil, err
+	}
+
+	// Record numbers: rowid counts well-formed records only; every structural reject before a
+	// record shifts it by one. rejl maps "valid records before reject j" to "rejects so far".
+	lineExpr := "r.rowid + 2"
+	from := l.raw + " r"
+	if l.structural > 0 {
+		rejl := "rejl_" + name
+		if err := s.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
+SELECT CAST(line AS BIGINT) - 2 - (ROW_NUMBER() OVER (ORDER BY line) - 1) AS valid_before,
+       ROW_NUMBER() OVER (ORDER BY line) AS cum
+FROM (SELECT DISTINCT line FROM %s)`, rejl, l.rej)); err != nil {
+			return nil, err
+		}
+		lineExpr = "r.rowid + 2 + COALESCE(j.cum, 0)"
+		from = fmt.Sprintf("%s r ASOF LEFT JOIN %s j ON r.rowid >= j.valid_before", l.raw, rejl)
+	}
+
+	used := map[int]bool{}
+	var inner, outer, reasons []string
+	inner = append(inner, "r.rowid AS __ord", lineExpr+" AS __line")
+	outer = append(outer, "__ord", "__line")
+	l.typedCols = append(l.typedCols, "__ord", "__line")
+	for _, c := range src.Columns {
+		i, ok := idx[strings.ToLower(c.Header)]
+		if !ok { // optional and absent
+			outer = append(outer, fmt.Sprintf("CAST(NULL AS %s) AS %s", sqlType(c.Type), engine.Ident(c.Name)))
+			l.typedCols = append(l.typedCols, c.Name)
+			if c.Type == contract.TypeTimestamp {
+				outer = append(outer, fmt.Sprintf("false AS %s", engine.Ident(dateOnlyName(c.Name))))
+				l.typedCols = append(l.typedCols, dateOnlyName(c.Name))
+			}
+			continue
+		}
+		used[i] = true
+		raw := fmt.Sprintf("r.c%d", i)
+		rawAlias := fmt.Sprintf("__raw%d", i)
+		parsed := engine.Ident(c.Name)
+		inner = append(inner, fmt.Sprintf("%s AS %s", raw, rawAlias), fmt.Sprintf("%s AS %s", parseExpr(c, raw), parsed))
+		outer = append(outer, parsed)
+		l.typedCols = append(l.typedCols, c.Name)
+		if c.Type == contract.TypeTimestamp {
+			inner = append(inner, fmt.Sprintf("%s AS %s", dateOnlyExpr(c, raw), engine.Ident(dateOnlyName(c.Name))))
+			outer = append(outer, engine.Ident(dateOnlyName(c.Name)))
+			l.typedCols = append(l.typedCols, dateOnlyName(c.Name))
+		}
+		if f := failedExpr(c, rawAlias, parsed); f != "false" {
+			reasons = append(reasons, fmt.Sprintf("WHEN %s THEN %s", f, engine.Literal(parseReason(c))))
+		}
+	}
+	taken := map[string]bool{}
+	for _, c := range l.typedCols {
+		taken[c] = true
+	}
+	l.rawNames = uniqueSnake(header)
+	if primary && src.KeepsExtra() {
+		for i := range header {
+			if used[i] {
+				continue
+			}
+			n := l.rawNames[i]
+			for taken[n] {
+				n += "_extra"
+			}
+			taken[n] = true
+			inner = append(inner, fmt.Sprintf("r.c%d AS %s", i, engine.Ident(n)))
+			outer = append(outer, engine.Ident(n))
+			l.typedCols = append(l.typedCols, n)
+			l.extras = append(l.extras, n)
+		}
+	}
+	reason := "CAST(NULL AS VARCHAR)"
+	if len(reasons) > 0 {
+		reason = "CASE " + strings.Join(reasons, " ") + " END"
+	}
+	outer = append(outer, reason+" AS __reason")
+	l.typedCols = append(l.typedCols, "__reason")
+	view := fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM (SELECT %s FROM %s)",
+		name, strings.Join(outer, ", "), strings.Join(inner, ", "), from)
+	if err := s.Exec(ctx, view); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// dateOnlyName is the helper column telling whether a timestamp was written as a bare date.
+func dateOnlyName(col string) string { return "__" + col + "_date_only" }
+
+func sqlType(t string) string {
+	switch t {
+	case contract.TypeInteger:
+		return "BIGINT"
+	case contract.TypeNumber:
+		return "DOUBLE"
+	case contract.TypeTimestamp:
+		return "TIMESTAMP"
+	case contract.TypeDate:
+		return "DATE"
+	case contract.TypeBoolean:
+		return "BOOLEAN"
+	}
+	return "VARCHAR"
+}
+
+// uniqueSnake snake-cases header names, suffixing collisions so every raw column keeps a name.
+func uniqueSnake(header []string) []string {
+	out := make([]string, len(header))
+	seen := map[string]int{}
+	for i, h := range header {
+		n := contract.SnakeCase(h)
+		seen[n]++
+		if seen[n] > 1 {
+			n = fmt.Sprintf("%s_%d", n, seen[n])
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// rawColumnsSQL selects the raw text of every header column under its snake_case name, from
+// raw table alias a, for the rejects file.
+func (l *loaded) rawColumnsSQL(a string) []string {
+	cols := make([]string, len(l.header))
+	for i := range l.header {
+		cols[i] = fmt.Sprintf("%s.c%d AS %s", a, i, engine.Ident(l.rawNames[i]))
+	}
+	return cols
+}
+
+func (l *loaded) nullRawColumnsSQL() []string {
+	cols := make([]string, len(l.header))
+	for i := range l.header {
+		cols[i] = "CAST(NULL AS VARCHAR) AS " + engine.Ident(l.rawNames[i])
+	}
+	return cols
+}
+
+// structuralRejectsSQL selects the structurally broken records in the rejects layout.
+func (l *loaded) structuralRejectsSQL(extra []string, meta string) string {
+	cols := append(l.nullRawColumnsSQL(), extra...)
+	return fmt.Sprintf(`SELECT %s, 'malformed csv line' AS reject_reason, %s AS source_file,
+  CAST(line AS BIGINT) AS source_line, LTRIM(MIN(csv_line), chr(10) || chr(13)) AS raw_line, %s
+FROM %s GROUP BY line`, strings.Join(cols, ", "), engine.Literal(l.key), meta, l.rej)
+}
+
+func (l *loaded) drop(ctx context.Context, s *engine.Session) {
+	for _, q := range []string{
+		"DROP VIEW IF EXISTS " + l.name,
+		"DROP TABLE IF EXISTS rejl_" + l.name,
+		"DROP TABLE IF EXISTS " + l.raw,
+		"DROP TABLE IF EXISTS " + l.rej,
+	} {
+		_ = s.Exec(ctx, q)
+	}
+}

@@ -1,0 +1,106 @@
+// Package config reads metalake.yaml: defaults first, then the file decoded strictly (an
+// unknown key is an error naming its line), then Validate with messages that name the field
+// and the fix. Secrets never live here: fields that need one name an environment variable.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is metalake.yaml.
+type Config struct {
+	// Lake is the lake URI (a directory, file://dir or mem://); the --lake flag and
+	// METALAKE_LAKE override it.
+	Lake string `yaml:"lake"`
+	// Contracts is a directory of table contracts replacing the embedded defaults ("" keeps them).
+	Contracts string `yaml:"contracts"`
+	Engine    Engine `yaml:"engine"`
+	Pipeline  Pipeline `yaml:"pipeline"`
+}
+
+// Engine configures the embedded DuckDB.
+type Engine struct {
+	// Threads bounds the engine's threads (0: all cores).
+	Threads int `yaml:"threads"`
+	// MemoryLimit is the engine's memory limit for the whole process, e.g. "3GB".
+	MemoryLimit string `yaml:"memory_limit"`
+	// WorkDir holds spill files and staged outputs ("": inside the lake's _staging/ for a local
+	// lake, else the system temp dir).
+	WorkDir string `yaml:"work_dir"`
+}
+
+// Pipeline configures how a run executes.
+type Pipeline struct {
+	// Parallelism bounds how many tasks run at once (default: the number of cores).
+	Parallelism int `yaml:"parallelism"`
+	// RejectThreshold overrides every table's circuit breaker when > 0 (e.g. 0.10).
+	RejectThreshold float64 `yaml:"reject_threshold"`
+}
+
+// Default returns the built-in configuration.
+func Default() Config {
+	return Config{
+		Lake:     "./lake",
+		Engine:   Engine{MemoryLimit: "3GB"},
+		Pipeline: Pipeline{Parallelism: runtime.NumCPU()},
+	}
+}
+
+// ErrNotExist is returned (wrapped) by Load when an explicitly named file does not exist.
+var ErrNotExist = errors.New("config file not found")
+
+// Load returns the defaults overlaid with the file at path. A missing file is fine when
+// required is false (the default metalake.yaml is optional).
+func Load(path string, required bool) (Config, error) {
+	c := Default()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !required {
+		return c, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, fmt.Errorf("%s: %w", path, ErrNotExist)
+	}
+	if err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := Decode(b, &c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, c.Validate()
+}
+
+// Decode overlays YAML onto c, refusing unknown keys.
+func Decode(b []byte, c *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	// An empty file decodes as io.EOF: it simply keeps the defaults.
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// Validate names the first invalid field and how to fix it.
+func (c Config) Validate() error {
+	if c.Lake == "" {
+		return errors.New("config: lake is empty: set a directory such as ./lake")
+	}
+	if c.Engine.Threads < 0 {
+		return fmt.Errorf("config: engine.threads = %d: use 0 (all cores) or a positive number", c.Engine.Threads)
+	}
+	if c.Pipeline.Parallelism < 1 {
+		return fmt.Errorf("config: pipeline.parallelism = %d: use 1 or more", c.Pipeline.Parallelism)
+	}
+	if c.Pipeline.RejectThreshold < 0 || c.Pipeline.RejectThreshold > 1 {
+		return fmt.Errorf("config: pipeline.reject_threshold = %v: use a fraction in (0, 1], e.g. 0.10", c.Pipeline.RejectThreshold)
+	}
+	return nil
+}

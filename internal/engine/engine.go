@@ -1,0 +1,246 @@
+// Package engine is metalake's compute seam: one embedded DuckDB instance per process behind a
+// small API (sessions that run SQL, Parquet output into a private work directory). DuckDB here
+// has no object-store extension, so objects move between the lake and the engine through Go
+// (internal/lake); the engine only ever sees local files in its work directory or files the
+// storage backend exposes in place.
+//
+// One instance per process, one memory limit: concurrent tasks each take a Session (a DuckDB
+// connection with its own temporary tables) and share the instance's threads and memory.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configure the embedded engine.
+type Options struct {
+	// Threads bounds DuckDB's worker threads (0: all cores).
+	Threads int
+	// MemoryLimit is DuckDB's memory_limit, e.g. "3GB" ("" keeps DuckDB's default, 80 % of RAM).
+	MemoryLimit string
+	// WorkDir is the parent of the engine's private work directory (spill files, staged
+	// outputs, downloaded inputs). "" means os.TempDir(). The private directory is removed by Close.
+	WorkDir string
+}
+
+// Validate reports the first invalid option, naming the field and the fix.
+func (o Options) Validate() error {
+	if o.Threads < 0 {
+		return fmt.Errorf("engine.threads = %d: must be 0 (all cores) or positive", o.Threads)
+	}
+	if o.MemoryLimit != "" && strings.ContainsAny(o.MemoryLimit, "'\";") {
+		return fmt.Errorf("engine.memory_limit = %q: use a size such as 3GB or 512MB", o.MemoryLimit)
+	}
+	return nil
+}
+
+// DuckDB is the embedded engine.
+type DuckDB struct {
+	db      *sql.DB
+	workDir string
+	seq     atomic.Int64
+}
+
+// Open starts an in-memory DuckDB with the given limits and a fresh private work directory.
+func Open(ctx context.Context, opts Options) (*DuckDB, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	parent := opts.WorkDir
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("engine work dir: %w", err)
+	}
+	work, err := os.MkdirTemp(parent, "metalake-engine-")
+	if err != nil {
+		return nil, fmt.Errorf("engine work dir: %w", err)
+	}
+	spill := filepath.Join(work, "spill")
+	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
+		settings := []string{
+			fmt.Sprintf("SET temp_directory = '%s'", escape(spill)),
+			"SET preserve_insertion_order = true",
+			"SET enable_progress_bar = false",
+		}
+		if opts.Threads > 0 {
+			settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+		}
+		if opts.MemoryLimit != "" {
+			settings = append(settings, fmt.Sprintf("SET memory_limit = '%s'", opts.MemoryLimit))
+		}
+		for _, s := range settings {
+			if _, err := execer.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		os.RemoveAll(work)
+		return nil, fmt.Errorf("engine: open duckdb: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		os.RemoveAll(work)
+		return nil, fmt.Errorf("engine: open duckdb: %w", err)
+	}
+	return &DuckDB{db: db, workDir: work}, nil
+}
+
+// Close shuts the engine down and removes its work directory.
+func (d *DuckDB) Close() error {
+	err := d.db.Close()
+	return errors.Join(err, os.RemoveAll(d.workDir))
+}
+
+// TempDir creates a fresh directory inside the engine's work directory. The caller removes it
+// when done (Close removes whatever is left).
+func (d *DuckDB) TempDir(prefix string) (string, error) {
+	n := d.seq.Add(1)
+	dir := filepath.Join(d.workDir, fmt.Sprintf("%s-%d", sanitize(prefix), n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("engine temp dir: %w", err)
+	}
+	return dir, nil
+}
+
+// Session is one DuckDB connection: temporary tables and views created in it are private to it.
+// A Session is not safe for concurrent use; open one per task.
+type Session struct {
+	conn *sql.Conn
+	eng  *DuckDB
+}
+
+// Session opens a new connection.
+func (d *DuckDB) Session(ctx context.Context) (*Session, error) {
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine session: %w", err)
+	}
+	return &Session{conn: c, eng: d}, nil
+}
+
+// Close releases the connection.
+func (s *Session) Close() error { return s.conn.Close() }
+
+// Engine returns the instance the session belongs to.
+func (s *Session) Engine() *DuckDB { return s.eng }
+
+// Exec runs one or more statements.
+func (s *Session) Exec(ctx context.Context, query string, args ...any) error {
+	if _, err := s.conn.ExecContext(ctx, query, args...); err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	return nil
+}
+
+// Query runs a query; the caller closes the rows.
+func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := s.conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, &SQLError{SQL: query, Err: err}
+	}
+	return rows, nil
+}
+
+// QueryRow runs a query expected to return one row and scans it into dest.
+func (s *Session) QueryRow(ctx context.Context, query string, dest ...any) error {
+	if err := s.conn.QueryRowContext(ctx, query).Scan(dest...); err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	return nil
+}
+
+// SQLError carries the failing statement so a failure can be diagnosed from the log.
+type SQLError struct {
+	SQL string
+	Err error
+}
+
+func (e *SQLError) Error() string {
+	msg := e.Err.Error()
+	if i := strings.IndexByte(msg, '\n'); i > 0 {
+		msg = msg[:i]
+	}
+	return "engine: " + msg
+}
+
+func (e *SQLError) Unwrap() error { return e.Err }
+
+// ParquetFile is one file written by WriteParquet.
+type ParquetFile struct {
+	Path string
+	Rows int64
+}
+
+// WriteParquet runs query and writes its result as snappy Parquet files into a new directory
+// under the work directory, splitting large results into files of about maxFileBytes
+// (0: 256 MiB). It returns the files in a deterministic order with their row counts.
+// An empty result gives no files.
+func (s *Session) WriteParquet(ctx context.Context, query string, maxFileBytes int64) ([]ParquetFile, error) {
+	if maxFileBytes <= 0 {
+		maxFileBytes = 256 << 20
+	}
+	dir, err := s.eng.TempDir("parquet")
+	if err != nil {
+		return nil, err
+	}
+	copySQL := fmt.Sprintf(
+		"COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES %d, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880)",
+		query, escape(dir), maxFileBytes)
+	if err := s.Exec(ctx, copySQL); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("engine: list parquet output: %w", err)
+	}
+	var files []ParquetFile
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".parquet") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		var n int64
+		if err := s.QueryRow(ctx, fmt.Sprintf("SELECT COALESCE(SUM(num_rows), 0) FROM parquet_file_metadata('%s')", escape(p)), &n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			os.Remove(p)
+			continue
+		}
+		files = append(files, ParquetFile{Path: p, Rows: n})
+	}
+	sortFiles(files)
+	return files, nil
+}
+
+// Literal quotes s as a SQL string literal.
+func Literal(s string) string { return "'" + escape(s) + "'" }
+
+// Ident quotes s as a SQL identifier.
+func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func escape(s string) string { return strings.ReplaceAll(s, "'", "''") }
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == '.' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}

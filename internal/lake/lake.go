@@ -1,0 +1,242 @@
+package lake
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// Lake is a bucket seen through the lake's layout and commit protocol.
+type Lake struct {
+	B storage.Bucket
+}
+
+// New wraps a bucket.
+func New(b storage.Bucket) *Lake { return &Lake{B: b} }
+
+// File is one local file to publish.
+type File struct {
+	Path string
+	Rows int64
+}
+
+// Manifest is the commit record of a partition.
+type Manifest struct {
+	Layer       string         `json:"layer"`
+	Table       string         `json:"table"`
+	RunDate     string         `json:"run_date"`
+	Attempt     string         `json:"attempt"`
+	CommittedAt time.Time      `json:"committed_at"`
+	Rows        int64          `json:"rows"`
+	Files       []ManifestFile `json:"files"`
+}
+
+// ManifestFile is one data file of a committed partition.
+type ManifestFile struct {
+	Name  string `json:"name"` // relative to the partition folder
+	Rows  int64  `json:"rows"`
+	Bytes int64  `json:"bytes"`
+}
+
+// NewAttemptID returns a unique, sortable id for one attempt at writing outputs.
+func NewAttemptID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Publish makes files the new content of the partition folder dir, all at once: it uploads them
+// under attempt-unique names, writes the manifest (the commit point), then deletes everything
+// else in the folder. The local files are consumed. An empty file list publishes an empty
+// partition (a manifest with no files).
+func (l *Lake) Publish(ctx context.Context, dir string, m Manifest, files []File) (Manifest, error) {
+	dir = strings.TrimSuffix(dir, "/") + "/"
+	m.Files = nil
+	m.Rows = 0
+	for i, f := range files {
+		st, err := os.Stat(f.Path)
+		if err != nil {
+			return Manifest{}, fmt.Errorf("publish %s: %w", dir, err)
+		}
+		name := fmt.Sprintf("part-%s-%05d%s", m.Attempt, i, filepath.Ext(f.Path))
+		if err := storage.UploadFile(ctx, l.B, dir+name, f.Path); err != nil {
+			return Manifest{}, fmt.Errorf("publish %s: %w", dir, err)
+		}
+		m.Files = append(m.Files, ManifestFile{Name: name, Rows: f.Rows, Bytes: st.Size()})
+		m.Rows += f.Rows
+	}
+	if m.Files == nil {
+		m.Files = []ManifestFile{}
+	}
+	m.CommittedAt = time.Now().UTC()
+	if err := l.PutJSON(ctx, dir+ManifestName, m); err != nil {
+		return Manifest{}, fmt.Errorf("publish %s: commit: %w", dir, err)
+	}
+	if err := l.sweep(ctx, dir, m); err != nil {
+		return m, fmt.Errorf("publish %s: sweep old files: %w", dir, err)
+	}
+	return m, nil
+}
+
+// Withdraw removes a partition: the manifest first (so readers stop seeing it at once), then
+// its files. Withdrawing a missing partition is not an error.
+func (l *Lake) Withdraw(ctx context.Context, dir string) error {
+	dir = strings.TrimSuffix(dir, "/") + "/"
+	if err := l.B.Delete(ctx, dir+ManifestName); err != nil {
+		return fmt.Errorf("withdraw %s: %w", dir, err)
+	}
+	return l.sweep(ctx, dir, Manifest{})
+}
+
+// sweep deletes every object in dir that m does not list (orphans of crashed attempts and the
+// files of the version m replaced).
+func (l *Lake) sweep(ctx context.Context, dir string, m Manifest) error {
+	keep := map[string]bool{dir + ManifestName: m.Attempt != ""}
+	for _, f := range m.Files {
+		keep[dir+f.Name] = true
+	}
+	var stale []string
+	err := l.B.Iter(ctx, dir, func(name string) error {
+		if !keep[name] {
+			stale = append(stale, name)
+		}
+		return nil
+	}, storage.WithRecursive())
+	if err != nil {
+		return err
+	}
+	for _, name := range stale {
+		if err := l.B.Delete(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadManifest returns the committed manifest of dir; ok is false when the partition is not
+// committed.
+func (l *Lake) ReadManifest(ctx context.Context, dir string) (m Manifest, ok bool, err error) {
+	dir = strings.TrimSuffix(dir, "/") + "/"
+	b, err := storage.ReadAll(ctx, l.B, dir+ManifestName)
+	if storage.IsNotFound(err) {
+		return Manifest{}, false, nil
+	}
+	if err != nil {
+		return Manifest{}, false, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Manifest{}, false, fmt.Errorf("manifest %s: %w", dir, err)
+	}
+	return m, true, nil
+}
+
+// Partition is one committed partition.
+type Partition struct {
+	Date     Date
+	Dir      string
+	Manifest Manifest
+}
+
+// Keys returns the full keys of the partition's data files.
+func (p Partition) Keys() []string {
+	out := make([]string, len(p.Manifest.Files))
+	for i, f := range p.Manifest.Files {
+		out[i] = p.Dir + f.Name
+	}
+	return out
+}
+
+// Partitions lists the committed run_date partitions under tableDir, oldest first.
+func (l *Lake) Partitions(ctx context.Context, tableDir string) ([]Partition, error) {
+	dates, err := l.listDates(ctx, tableDir, "run_date")
+	if err != nil {
+		return nil, err
+	}
+	var out []Partition
+	for _, d := range dates {
+		dir := strings.TrimSuffix(tableDir, "/") + "/run_date=" + d.String() + "/"
+		m, ok, err := l.ReadManifest(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, Partition{Date: d, Dir: dir, Manifest: m})
+		}
+	}
+	return out, nil
+}
+
+// RawDates lists the ingestion dates for which table has a raw snapshot, oldest first.
+func (l *Lake) RawDates(ctx context.Context, table string) ([]Date, error) {
+	dates, err := l.listDates(ctx, "raw/"+table+"/", "ingestion_date")
+	if err != nil {
+		return nil, err
+	}
+	var out []Date
+	for _, d := range dates {
+		ok, err := l.B.Exists(ctx, RawKey(table, d))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (l *Lake) listDates(ctx context.Context, dir, name string) ([]Date, error) {
+	var out []Date
+	err := l.B.Iter(ctx, dir, func(entry string) error {
+		if d, ok := parsePartition(entry, name); ok && strings.HasSuffix(entry, "/") {
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PutJSON writes v as indented JSON (atomically, as every Upload).
+func (l *Lake) PutJSON(ctx context.Context, key string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return storage.PutBytes(ctx, l.B, key, append(b, '\n'))
+}
+
+// GetJSON reads key into v; the error wraps storage.ErrNotFound when key is absent.
+func (l *Lake) GetJSON(ctx context.Context, key string, v any) error {
+	b, err := storage.ReadAll(ctx, l.B, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
+}
+
+// Localize returns a local file path holding the object key: the object's own file when the
+// backend exposes one, else a download into dir. downloaded says whether the caller should
+// remove the file when done.
+func (l *Lake) Localize(ctx context.Context, key, dir string) (path string, downloaded bool, err error) {
+	if lp, ok := l.B.(storage.LocalPather); ok {
+		if p, ok := lp.LocalPath(key); ok {
+			return p, false, nil
+		}
+	}
+	path = filepath.Join(dir, strings.ReplaceAll(key, "/", "__"))
+	if err := storage.Download(ctx, l.B, key, path); err != nil {
+		return "", false, err
+	}
+	return path, true, nil
+}
