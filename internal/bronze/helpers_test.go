@@ -2,7 +2,8 @@ package bronze_test
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/metalake/metalake/internal/bronze"
@@ -130,17 +131,12 @@ func (f *fixture) report(t *testing.T, table, date string) map[string]any {
 
 func num(t *testing.T, v any) int64 {
 	t.Helper()
-	switch x := v.(type) {
-	case float64:
-		return int64(x)
-	case json.Number:
-		n, _ := x.Int64()
-		return n
-	case int64:
-		return x
-	case int32:
-		return int64(x)
+	if f, ok := v.(float64); ok {
+		return int64(f)
 	}
-	t.Fatalf("not a number: %#v", v)
-	return 0
+	n, err := strconv.ParseInt(fmt.Sprint(v), 10, 64)
+	if err != nil {
+		t.Fatalf("not a number: %#v", v)
+	}
+	return n
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -63,7 +64,7 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("engine work dir: %w", err)
 	}
-	work, err := os.MkdirTemp(parent, "metalake-engine-")
+	work, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", workDirPrefix, os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("engine work dir: %w", err)
 	}
@@ -98,6 +99,23 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 		return nil, fmt.Errorf("engine: open duckdb: %w", err)
 	}
 	return &DuckDB{db: db, workDir: work}, nil
+}
+
+const workDirPrefix = "metalake-engine-"
+
+// WorkDirPID returns the process id encoded in an engine work directory's name, so a later
+// process can remove the directories of engines that died without Close.
+func WorkDirPID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, workDirPrefix)
+	if !ok {
+		return 0, false
+	}
+	pidText, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidText)
+	return pid, err == nil && pid > 0
 }
 
 // Close shuts the engine down and removes its work directory.

@@ -1,0 +1,194 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/metalake/metalake/internal/bronze"
+	"github.com/metalake/metalake/internal/contract"
+	"github.com/metalake/metalake/internal/dag"
+	"github.com/metalake/metalake/internal/lake"
+)
+
+// graph declares the run-date DAG. Task ids follow SPEC §6 (the plan's Airflow tasks).
+func (r *Runner) graph(d lake.Date, reports *reportSet) (*dag.Graph, error) {
+	job := &bronze.Job{Lake: r.Lake, Engine: r.Engine, Contracts: r.Contracts, Log: r.log(), Now: r.Now}
+	tasks := []dag.Task{{
+		ID:  "check_raw_files",
+		Run: func(ctx context.Context) error { return CheckRawFiles(ctx, r.Lake, r.Contracts, d) },
+	}}
+	var bronzeIDs []string
+	for _, t := range r.Contracts.Names() {
+		id := "bronze_" + t
+		bronzeIDs = append(bronzeIDs, id)
+		tasks = append(tasks, dag.Task{
+			ID: id, Deps: []string{"check_raw_files"}, Retries: r.BronzeRetries, RetryDelay: r.RetryDelay,
+			Run: func(ctx context.Context) error {
+				rep, err := job.Run(ctx, t, d)
+				if rep != nil {
+					reports.putBronze(rep)
+				}
+				return err
+			},
+		})
+	}
+	tasks = append(tasks,
+		dag.Task{ID: "bronze_summary", Deps: bronzeIDs, AllDone: true, Run: func(ctx context.Context) error {
+			_, err := r.writeBronzeSummary(ctx, d)
+			return err
+		}},
+		dag.Task{ID: "check_bronze_completion", Deps: []string{"bronze_summary"}, Run: func(ctx context.Context) error {
+			return r.checkBronzeCompletion(ctx, d)
+		}},
+		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion"}, AllDone: true, Run: func(ctx context.Context) error {
+			return r.writePipelineSummary(ctx, d)
+		}},
+	)
+	return dag.New(tasks...)
+}
+
+// MissingRawError lists every raw table missing for a date.
+type MissingRawError struct {
+	RunDate string
+	Missing []string // raw keys
+}
+
+func (e *MissingRawError) Error() string {
+	return fmt.Sprintf("missing raw files for %s: %s", e.RunDate, strings.Join(e.Missing, ", "))
+}
+
+// Retryable is false: the files will not appear by retrying within the run (the scheduler
+// waits for late data instead).
+func (e *MissingRawError) Retryable() bool { return false }
+
+// CheckRawFiles fails listing every table that has no complete raw input for d: for each
+// table, some variant's source and lookups must all be present.
+func CheckRawFiles(ctx context.Context, lk *lake.Lake, set *contract.Set, d lake.Date) error {
+	var missing []string
+	for _, t := range set.Tables {
+		var best []string
+		for _, v := range t.Variants {
+			var m []string
+			for _, s := range append([]contract.Source{v.Source}, v.Lookups...) {
+				ok, err := lk.B.Exists(ctx, lake.RawKey(s.Raw, d))
+				if err != nil {
+					return err
+				}
+				if !ok {
+					m = append(m, lake.RawKey(s.Raw, d))
+				}
+			}
+			if len(m) == 0 {
+				best = nil
+				break
+			}
+			// Report against the variant closest to complete: the one the user most likely meant.
+			if best == nil || len(m) < len(best) {
+				best = m
+			}
+		}
+		for _, k := range best {
+			if !contains(missing, k) {
+				missing = append(missing, k)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return &MissingRawError{RunDate: d.String(), Missing: missing}
+	}
+	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// BronzeSummary is bronze/_reports/run_date=D/bronze_summary.json.
+type BronzeSummary struct {
+	RunDate string                  `json:"run_date"`
+	Tables  map[string]TableSummary `json:"tables"`
+	Overall Overall                 `json:"overall"`
+}
+
+// TableSummary is one table's line of the bronze summary.
+type TableSummary struct {
+	Status        string  `json:"status"`
+	InputCount    int64   `json:"input_count"`
+	OutputCount   int64   `json:"output_count"`
+	RejectCount   int64   `json:"reject_count"`
+	RejectionRate float64 `json:"rejection_rate"`
+}
+
+// Overall sums the bronze tables.
+type Overall struct {
+	TotalInput           int64   `json:"total_input"`
+	TotalOutput          int64   `json:"total_output"`
+	TotalRejected        int64   `json:"total_rejected"`
+	OverallRejectionRate float64 `json:"overall_rejection_rate"`
+}
+
+// writeBronzeSummary reads every table's report of d (a table whose report is missing is
+// listed as MISSING) and writes the summary.
+func (r *Runner) writeBronzeSummary(ctx context.Context, d lake.Date) (BronzeSummary, error) {
+	s := BronzeSummary{RunDate: d.String(), Tables: map[string]TableSummary{}}
+	for _, t := range r.Contracts.Names() {
+		var rep struct {
+			TableSummary
+			RunDate string `json:"run_date"`
+		}
+		err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, t+"_report.json"), &rep)
+		if err != nil {
+			s.Tables[t] = TableSummary{Status: "MISSING"}
+			continue
+		}
+		s.Tables[t] = rep.TableSummary
+		s.Overall.TotalInput += rep.InputCount
+		s.Overall.TotalOutput += rep.OutputCount
+		s.Overall.TotalRejected += rep.RejectCount
+	}
+	if s.Overall.TotalInput > 0 {
+		s.Overall.OverallRejectionRate = round4(float64(s.Overall.TotalRejected) / float64(s.Overall.TotalInput))
+	}
+	return s, r.Lake.PutJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), s)
+}
+
+// ErrBronzeIncomplete is wrapped by check_bronze_completion's failures.
+var ErrBronzeIncomplete = errors.New("bronze incomplete")
+
+type contractFailure struct{ error }
+
+func (contractFailure) Retryable() bool { return false }
+
+func (r *Runner) checkBronzeCompletion(ctx context.Context, d lake.Date) error {
+	var s BronzeSummary
+	if err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &s); err != nil {
+		return err
+	}
+	var problems []string
+	for _, t := range r.Contracts.Names() {
+		_, ok, err := r.Lake.ReadManifest(ctx, lake.PartitionDir(lake.Bronze, t, d))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			problems = append(problems, fmt.Sprintf("no bronze %s partition", t))
+		}
+	}
+	limit := 0.10
+	if s.Overall.OverallRejectionRate > limit {
+		problems = append(problems, fmt.Sprintf("overall rejection rate %.4f > %.2f", s.Overall.OverallRejectionRate, limit))
+	}
+	if len(problems) > 0 {
+		return contractFailure{fmt.Errorf("%w: %s", ErrBronzeIncomplete, strings.Join(problems, "; "))}
+	}
+	return nil
+}
+
+func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }

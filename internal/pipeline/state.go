@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// Run statuses (a run takes the status of its worst task).
+const (
+	StatusSuccess = "success"
+	StatusFailed  = "failed"
+	StatusRunning = "running"
+)
+
+// RunState is the persisted record of one run date.
+type RunState struct {
+	RunDate    string      `json:"run_date"`
+	Status     string      `json:"status"`
+	StartedAt  time.Time   `json:"started_at"`
+	FinishedAt *time.Time  `json:"finished_at,omitempty"`
+	Tasks      []TaskState `json:"tasks"`
+}
+
+// TaskState is the latest state of one task.
+type TaskState struct {
+	Task      string     `json:"task"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	EndedAt   *time.Time `json:"finished_at,omitempty"`
+	DurationS float64    `json:"duration_s"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// LoadState reads the run state of d; ok is false when the date never ran.
+func LoadState(ctx context.Context, lk *lake.Lake, d lake.Date) (st RunState, ok bool, err error) {
+	err = lk.GetJSON(ctx, lake.StateKey(d), &st)
+	if storage.IsNotFound(err) {
+		return RunState{}, false, nil
+	}
+	return st, err == nil, err
+}
+
+func saveState(ctx context.Context, lk *lake.Lake, st RunState) error {
+	d, err := lake.ParseDate(st.RunDate)
+	if err != nil {
+		return err
+	}
+	return lk.PutJSON(ctx, lake.StateKey(d), st)
+}
