@@ -21,8 +21,8 @@ type Config struct {
 	// METALAKE_LAKE override it.
 	Lake string `yaml:"lake"`
 	// Contracts is a directory of table contracts replacing the embedded defaults ("" keeps them).
-	Contracts string `yaml:"contracts"`
-	Engine    Engine `yaml:"engine"`
+	Contracts string   `yaml:"contracts"`
+	Engine    Engine   `yaml:"engine"`
 	Pipeline  Pipeline `yaml:"pipeline"`
 }
 

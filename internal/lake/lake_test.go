@@ -1,0 +1,138 @@
+package lake_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+func backends(t *testing.T) map[string]func(t *testing.T) storage.Bucket {
+	return map[string]func(t *testing.T) storage.Bucket{
+		"memory": func(t *testing.T) storage.Bucket { return storage.NewMemory() },
+		"local": func(t *testing.T) storage.Bucket {
+			b, err := storage.NewLocal(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		},
+	}
+}
+
+func localFile(t *testing.T, body string) lake.File {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "part.parquet")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return lake.File{Path: p, Rows: int64(len(body))}
+}
+
+func list(t *testing.T, b storage.Bucket, dir string) []string {
+	t.Helper()
+	var out []string
+	if err := b.Iter(context.Background(), dir, func(n string) error { out = append(out, n); return nil }, storage.WithRecursive()); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestCommitProtocol(t *testing.T) {
+	for name, newBucket := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			b := newBucket(t)
+			lk := lake.New(b)
+			d, _ := lake.ParseDate("2024-01-15")
+			dir := lake.PartitionDir(lake.Bronze, "users", d)
+			m := lake.Manifest{Layer: lake.Bronze, Table: "users", RunDate: d.String()}
+
+			// A crashed attempt: data files uploaded, no manifest. Nothing is visible.
+			if err := storage.PutBytes(ctx, b, dir+"part-crashed-00000.parquet", []byte("half")); err != nil {
+				t.Fatal(err)
+			}
+			if ps, _ := lk.Partitions(ctx, lake.TableDir(lake.Bronze, "users")); len(ps) != 0 {
+				t.Fatalf("uncommitted partition visible: %+v", ps)
+			}
+
+			// The next attempt commits and sweeps the orphan.
+			m.Attempt = lake.NewAttemptID(time.Now())
+			m1, err := lk.Publish(ctx, dir, m, []lake.File{localFile(t, "aaa"), localFile(t, "bb")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m1.Rows != 5 || len(m1.Files) != 2 {
+				t.Fatalf("manifest %+v", m1)
+			}
+			got := list(t, b, dir)
+			want := []string{dir + m1.Files[0].Name, dir + m1.Files[1].Name, dir + lake.ManifestName}
+			sort.Strings(want)
+			if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+				t.Fatalf("after publish: %v, want %v", got, want)
+			}
+
+			// A forced rerun replaces the partition: only the new attempt's files remain.
+			m.Attempt = lake.NewAttemptID(time.Now().Add(time.Second))
+			m2, err := lk.Publish(ctx, dir, m, []lake.File{localFile(t, "cccc")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps, err := lk.Partitions(ctx, lake.TableDir(lake.Bronze, "users"))
+			if err != nil || len(ps) != 1 || len(ps[0].Keys()) != 1 || ps[0].Keys()[0] != dir+m2.Files[0].Name {
+				t.Fatalf("partitions after rerun: %+v %v", ps, err)
+			}
+			if n := len(list(t, b, dir)); n != 2 {
+				t.Errorf("rerun left %d objects, want data file + manifest", n)
+			}
+
+			// Withdrawal removes the manifest and every file.
+			if err := lk.Withdraw(ctx, dir); err != nil {
+				t.Fatal(err)
+			}
+			if got := list(t, b, dir); len(got) != 0 {
+				t.Errorf("after withdraw: %v", got)
+			}
+			if err := lk.Withdraw(ctx, dir); err != nil {
+				t.Errorf("withdrawing twice: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"", "2024-13-01", "01/15/2024", "2024-1-5", "2024-02-30"} {
+		if _, err := lake.ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) accepted", bad)
+		}
+	}
+	d, err := lake.ParseDate("2024-02-29")
+	if err != nil || d.AddDays(1).String() != "2024-03-01" {
+		t.Errorf("leap day: %v %v", d, err)
+	}
+}
+
+func TestRawDates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := storage.NewMemory()
+	lk := lake.New(b)
+	for _, s := range []string{"2024-01-03", "2024-01-01"} {
+		d, _ := lake.ParseDate(s)
+		storage.PutBytes(ctx, b, lake.RawKey("users", d), []byte("Id\n"))
+	}
+	// A folder without the CSV is not a raw snapshot.
+	storage.PutBytes(ctx, b, "raw/users/ingestion_date=2024-01-02/_manifest.json", []byte("{}"))
+	ds, err := lk.RawDates(ctx, "users")
+	if err != nil || len(ds) != 2 || ds[0].String() != "2024-01-01" || ds[1].String() != "2024-01-03" {
+		t.Errorf("RawDates = %v, %v", ds, err)
+	}
+}
