@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Open returns the bucket a lake URI names:
+//
+//   - a plain path, or file://PATH (file:///abs/dir, file://rel/dir): a Local rooted there,
+//     created if missing;
+//   - mem://: a new, empty Memory (each call returns a different one);
+//   - s3://...: not supported yet.
+//
+// Anything else is an error naming the URI.
+func Open(uri string) (Bucket, error) {
+	if uri == "" {
+		return nil, fmt.Errorf("open lake: empty URI (want a directory path, file://PATH or mem://)")
+	}
+	scheme, rest, ok := splitScheme(uri)
+	if !ok {
+		return NewLocal(uri)
+	}
+	switch scheme {
+	case "file":
+		if rest == "" {
+			return nil, fmt.Errorf("open lake %q: file:// needs a path", uri)
+		}
+		return NewLocal(rest)
+	case "mem":
+		if rest != "" {
+			// A path would suggest a shared, named store; every mem:// lake is a new one.
+			return nil, fmt.Errorf("open lake %q: mem:// takes no path", uri)
+		}
+		return NewMemory(), nil
+	case "s3":
+		return nil, fmt.Errorf("open lake %q: s3 lakes are not supported yet (use a local directory or mem://)", uri)
+	default:
+		return nil, fmt.Errorf("open lake %q: unsupported scheme %q (want a directory path, file://PATH or mem://)", uri, scheme)
+	}
+}
+
+// splitScheme splits "scheme://rest". A string whose part before "://" is not a URI scheme
+// (RFC 3986: a letter, then letters, digits, "+", "-", ".") is a plain path.
+func splitScheme(uri string) (scheme, rest string, ok bool) {
+	scheme, rest, found := strings.Cut(uri, "://")
+	if !found || scheme == "" {
+		return "", "", false
+	}
+	for i, c := range scheme {
+		isLetter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !isLetter && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return "", "", false
+		}
+	}
+	return strings.ToLower(scheme), rest, true
+}
