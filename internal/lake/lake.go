@@ -234,7 +234,8 @@ func (l *Lake) Localize(ctx context.Context, key, dir string) (path string, down
 			return p, false, nil
 		}
 	}
-	path = filepath.Join(dir, strings.ReplaceAll(key, "/", "__"))
+	// The key's own path under dir: distinct keys never share a local file.
+	path = filepath.Join(dir, filepath.FromSlash(key))
 	if err := storage.Download(ctx, l.B, key, path); err != nil {
 		return "", false, err
 	}
