@@ -25,7 +25,7 @@ func (d *day) writeCompetitions(t *tableWriter) error {
 	key := streamKey(d.seed, sCompetition)
 	for i := int64(1); i <= d.comps; i++ {
 		id := competitionIDBase + i
-		kind := t.defects.pick(uint64(id))
+		kind := t.pickDefect(uint64(id))
 		r := newRNG(key, uint64(i), 0)
 		b := 0
 		if i > d.comps0 {

@@ -304,7 +304,7 @@ func (d *day) writeKaggleDatasets(t *tableWriter) error {
 	keys := d.datasetKeys()
 	var s dataset
 	for id := int64(1); id <= d.datasets; id++ {
-		kind := t.defects.pick(uint64(id))
+		kind := t.pickDefect(uint64(id))
 		d.compute(&s, &keys, id)
 		w := &t.row
 		w.reset()
@@ -382,7 +382,7 @@ func (d *day) writePlanDatasets(t *tableWriter) error {
 	keys := d.datasetKeys()
 	var s dataset
 	for id := int64(1); id <= d.datasets; id++ {
-		kind := t.defects.pick(uint64(id))
+		kind := t.pickDefect(uint64(id))
 		d.compute(&s, &keys, id)
 		w := &t.row
 		w.reset()
@@ -460,7 +460,7 @@ func (d *day) writeDatasetVersions(t *tableWriter) error {
 			vid := versionID(id, n)
 			kind := ""
 			if n < s.versions {
-				kind = t.defects.pick(uint64(vid))
+				kind = t.pickDefect(uint64(vid))
 			}
 			vr := newRNG(keys.version, uint64(id), uint64(n))
 			if vr.pct(15) && n > 1 {

@@ -14,7 +14,7 @@ func (d *day) writeKernels(t *tableWriter) error {
 	key := streamKey(d.seed, sKernel)
 	kEvent := streamKey(d.seed, sKernelEvent)
 	for id := int64(1); id <= d.kernels; id++ {
-		kind := t.defects.pick(uint64(id))
+		kind := t.pickDefect(uint64(id))
 		r := newRNG(key, uint64(id), 0)
 		b := birth(id, d.kernels0, d.kernelsPerDay)
 		created := d.createdAt(&r, id, d.kernels0, b, kernelsOrigin)

@@ -51,7 +51,8 @@ const (
 	DefectMalformed = "malformed"
 	// DefectTruncated: an extra last record cut off inside a quoted field, with no closing
 	// quote and no line end, as a crashed writer leaves it [malformed csv line]. At most one
-	// per file, only on odd day indexes and only when DefectRate > 0. Every table.
+	// per file, only on odd day indexes, only when DefectRate > 0 and only while the file's
+	// defect budget (twice DefectRate of its records) has room. Every table.
 	DefectTruncated = "truncated"
 )
 

@@ -17,7 +17,7 @@ func (d *day) writeTags(t *tableWriter) error {
 		tg := &d.tags.tags[i]
 		kind := ""
 		if !tg.referencable {
-			kind = t.defects.pick(uint64(tg.id))
+			kind = t.pickDefect(uint64(tg.id))
 		}
 		r := newRNG(key, uint64(tg.id), 0)
 		var ds, cs, ks int64
@@ -83,7 +83,7 @@ func (d *day) writeDatasetTags(t *tableWriter) error {
 		picks = d.datasetTagPicks(keys.tag, id, n, picks)
 		for j, p := range picks {
 			link := id*10 + int64(j) + 1
-			kind := t.defects.pick(uint64(link))
+			kind := t.pickDefect(uint64(link))
 			w := &t.row
 			w.reset()
 			w.int(link)
@@ -120,7 +120,7 @@ func (d *day) writePlanTags(t *tableWriter) error {
 	var s dataset
 	var picks []int
 	for id := int64(1); id <= d.datasets; id++ {
-		kind := t.defects.pick(uint64(id))
+		kind := t.pickDefect(uint64(id))
 		d.compute(&s, &keys, id)
 		n := min(maxTagLinks, s.tags+s.planExtra)
 		picks = d.datasetTagPicks(keys.tag, id, n, picks)

@@ -23,7 +23,7 @@ func (d *day) writeUsers(t *tableWriter) error {
 	tiers := newWeights(tierWeights...)
 	for id := int64(1); id <= d.users; id++ {
 		uid := uint64(id)
-		kind := t.defects.pick(uid)
+		kind := t.pickDefect(uid)
 		r := newRNG(kUser, uid, 0)
 		reg := d.createdAt(&r, id, d.users0, birth(id, d.users0, d.usersPerDay), usersOrigin)
 		tier := int64(tiers.pick(&r) + 1)
