@@ -110,9 +110,17 @@ func TestBadInputs(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.reasons) {
 				t.Errorf("reasons %v, want %v", got, tc.reasons)
 			}
-			rej := f.query(t, "bronze/_rejects/"+tc.table+"/run_date=2024-01-01/", "SELECT COUNT(*) AS n FROM t")
-			if num(t, rej[0]["n"]) != rep.RejectCount {
-				t.Errorf("rejects file holds %v rows, report says %d", rej[0]["n"], rep.RejectCount)
+			if n := f.committedRows(t, "bronze/_rejects/"+tc.table+"/run_date=2024-01-01/"); n != rep.RejectCount {
+				t.Errorf("rejects partition holds %d rows, report says %d", n, rep.RejectCount)
+			}
+			if n := f.committedRows(t, "bronze/"+tc.table+"/run_date=2024-01-01/"); n != rep.OutputCount {
+				t.Errorf("partition holds %d rows, report says %d", n, rep.OutputCount)
+			}
+			if tc.name == "CRLF line endings" {
+				rows := f.query(t, "bronze/users/run_date=2024-01-01/", "SELECT COUNT(*) AS n FROM t WHERE country_code LIKE '%' || chr(13) || '%'")
+				if num(t, rows[0]["n"]) != 0 {
+					t.Error("a carriage return leaked into the last column")
+				}
 			}
 			if tc.name == "10 MB field" {
 				rows := f.query(t, "bronze/users/run_date=2024-01-01/", "SELECT MAX(LENGTH(user_name)) AS l FROM t")

@@ -77,10 +77,11 @@ func (f *fixture) query(t *testing.T, dir, q string) []map[string]any {
 		}
 		files = append(files, engine.Literal(p))
 	}
-	src := "(SELECT NULL AS none WHERE false)"
-	if len(files) > 0 {
-		src = "read_parquet([" + join(files) + "], union_by_name = true)"
+	if len(files) == 0 {
+		// An empty partition has no file to give the view its columns: nothing to query.
+		return nil
 	}
+	src := "read_parquet([" + join(files) + "], union_by_name = true)"
 	if err := s.Exec(ctx, "CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM "+src); err != nil {
 		t.Fatal(err)
 	}
@@ -139,4 +140,14 @@ func num(t *testing.T, v any) int64 {
 		t.Fatalf("not a number: %#v", v)
 	}
 	return n
+}
+
+// committedRows is the row count the manifest of a committed partition records.
+func (f *fixture) committedRows(t *testing.T, dir string) int64 {
+	t.Helper()
+	m, ok, err := f.lake.ReadManifest(context.Background(), dir)
+	if err != nil || !ok {
+		t.Fatalf("partition %s not committed (err %v)", dir, err)
+	}
+	return m.Rows
 }

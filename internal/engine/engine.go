@@ -151,8 +151,13 @@ func (d *DuckDB) Session(ctx context.Context) (*Session, error) {
 	return &Session{conn: c, eng: d}, nil
 }
 
-// Close releases the connection.
-func (s *Session) Close() error { return s.conn.Close() }
+// Close ends the session. The connection is discarded, not returned to the pool: DuckDB temp
+// tables, views and reject tables live as long as their connection, and a later session
+// must never see (or append to) an earlier one's.
+func (s *Session) Close() error {
+	_ = s.conn.Raw(func(any) error { return driver.ErrBadConn })
+	return s.conn.Close()
+}
 
 // Engine returns the instance the session belongs to.
 func (s *Session) Engine() *DuckDB { return s.eng }

@@ -1,0 +1,86 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/metalake/metalake/internal/engine"
+)
+
+func open(t *testing.T) *engine.DuckDB {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{Threads: 2, MemoryLimit: "512MB", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func TestSessionsDoNotShareTempObjects(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := open(t)
+	defer eng.Close()
+	for i := 0; i < 3; i++ {
+		s, err := eng.Session(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A table left by an earlier session would make this fail.
+		if err := s.Exec(ctx, "CREATE TEMP TABLE leftover AS SELECT 1 AS x"); err != nil {
+			t.Fatalf("session %d sees an earlier session's temp table: %v", i, err)
+		}
+		s.Close()
+	}
+}
+
+func TestWriteParquetSplitsAndCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := open(t)
+	s, err := eng.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	files, err := s.WriteParquet(ctx, "SELECT i, md5(CAST(i AS VARCHAR)) AS h FROM range(300000) t(i)", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Rows
+		if filepath.Ext(f.Path) != ".parquet" {
+			t.Errorf("file %s", f.Path)
+		}
+	}
+	if total != 300000 || len(files) < 2 {
+		t.Errorf("%d files with %d rows; want several files holding 300000 rows", len(files), total)
+	}
+	empty, err := s.WriteParquet(ctx, "SELECT 1 AS x WHERE false", 0)
+	if err != nil || len(empty) != 0 {
+		t.Errorf("empty result: %v files, %v", empty, err)
+	}
+	work := filepath.Dir(filepath.Dir(files[0].Path))
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(work); !os.IsNotExist(err) {
+		t.Errorf("work dir %s survives Close: %v", work, err)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
+	if err := (engine.Options{Threads: -1}).Validate(); err == nil {
+		t.Error("negative threads accepted")
+	}
+	if err := (engine.Options{MemoryLimit: "1GB'; DROP"}).Validate(); err == nil {
+		t.Error("injection in memory limit accepted")
+	}
+	if pid, ok := engine.WorkDirPID("metalake-engine-123-456789"); !ok || pid != 123 {
+		t.Errorf("WorkDirPID = %d %v", pid, ok)
+	}
+}
