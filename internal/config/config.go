@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -72,7 +73,10 @@ func Load(path string, required bool) (Config, error) {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	if err := Decode(b, &c); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
+		// yaml lists problems on several lines; a failure is reported on one.
+		msg := strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n")
+		msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", "; ")), " ")
+		return c, fmt.Errorf("config %s: %s", path, msg)
 	}
 	return c, c.Validate()
 }

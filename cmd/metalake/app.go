@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/metalake/metalake/internal/config"
+	"github.com/metalake/metalake/internal/contract"
+	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// app holds what the subcommands share: flags, configuration, logger, lake, engine. It opens
+// the expensive parts lazily and closes them once.
+type app struct {
+	stdout, stderr io.Writer
+
+	lakeURI    string
+	configPath string
+	logFormat  string
+	verbose    bool
+
+	cfg    config.Config
+	log    *slog.Logger
+	lake   *lake.Lake
+	engine *engine.DuckDB
+}
+
+// flags returns a FlagSet with the global flags bound; the subcommand adds its own.
+func (a *app) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	defLake := os.Getenv("METALAKE_LAKE")
+	fs.StringVar(&a.lakeURI, "lake", defLake, "lake directory or URI (default ./lake, env METALAKE_LAKE)")
+	fs.StringVar(&a.configPath, "config", "", "configuration file (default metalake.yaml if present)")
+	fs.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&a.verbose, "v", false, "verbose logging")
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: metalake %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args and loads the configuration; every problem is a usage error.
+func (a *app) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 && fs.Name() != "query" {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	path, required := a.configPath, true
+	if path == "" {
+		path, required = "metalake.yaml", false
+	}
+	cfg, err := config.Load(path, required)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	a.cfg = cfg
+	if a.lakeURI == "" {
+		a.lakeURI = cfg.Lake
+	}
+	switch a.logFormat {
+	case "text", "json":
+	default:
+		return usagef("--log-format %q: use text or json", a.logFormat)
+	}
+	level := slog.LevelWarn
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if a.logFormat == "json" {
+		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	} else {
+		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+	}
+	return nil
+}
+
+// openLake opens the lake's bucket (creating a local directory lake if needed).
+func (a *app) openLake() (*lake.Lake, error) {
+	if a.lake != nil {
+		return a.lake, nil
+	}
+	b, err := storage.Open(a.lakeURI)
+	if err != nil {
+		return nil, usagef("--lake %s: %v", a.lakeURI, err)
+	}
+	if l, ok := b.(*storage.Local); ok {
+		// Temp files of uploads killed mid-way: an hour is far beyond any single upload.
+		if err := l.CleanStaleUploads(time.Hour); err != nil {
+			a.log.Warn("clean stale uploads", "err", err)
+		}
+	}
+	a.lake = lake.New(b)
+	return a.lake, nil
+}
+
+// openEngine starts the embedded engine. For a local lake its work directory lives in the
+// lake's _staging/ so outputs are published by rename, not copied.
+func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
+	if a.engine != nil {
+		return a.engine, nil
+	}
+	lk, err := a.openLake()
+	if err != nil {
+		return nil, err
+	}
+	work := a.cfg.Engine.WorkDir
+	if work == "" {
+		if lp, ok := lk.B.(*storage.Local); ok {
+			work = filepath.Join(lp.Name(), "_staging", "engine")
+		}
+	}
+	if work != "" {
+		cleanDeadEngineDirs(work, a.log)
+	}
+	eng, err := engine.Open(ctx, engine.Options{Threads: a.cfg.Engine.Threads, MemoryLimit: a.cfg.Engine.MemoryLimit, WorkDir: work})
+	if err != nil {
+		return nil, err
+	}
+	a.engine = eng
+	return eng, nil
+}
+
+// cleanDeadEngineDirs removes work directories left by engine processes that no longer run
+// (a killed run's spill files and staged outputs).
+func cleanDeadEngineDirs(parent string, log *slog.Logger) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, ok := engine.WorkDirPID(e.Name())
+		if !ok || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+				log.Warn("remove stale engine dir", "dir", e.Name(), "err", err)
+			}
+		}
+	}
+}
+
+func (a *app) contracts() (*contract.Set, error) {
+	if a.cfg.Contracts == "" {
+		return contract.Default()
+	}
+	set, err := contract.Load(os.DirFS(a.cfg.Contracts))
+	if err != nil {
+		return nil, usagef("contracts %s: %v", a.cfg.Contracts, err)
+	}
+	return set, nil
+}
+
+func (a *app) close() {
+	if a.engine != nil {
+		a.engine.Close()
+	}
+}
+
+func parseDateFlag(name, v string) (lake.Date, error) {
+	if v == "" {
+		return lake.Date{}, usagef("--%s is required (YYYY-MM-DD)", name)
+	}
+	d, err := lake.ParseDate(v)
+	if err != nil {
+		return lake.Date{}, usagef("--%s: %v", name, err)
+	}
+	return d, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func pad(s string, n int) string {
+	if len([]rune(s)) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len([]rune(s)))
+}

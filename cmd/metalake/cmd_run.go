@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/metalake/metalake/internal/dag"
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/pipeline"
+)
+
+func cmdRun(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("run", "run --lake L --date D [--to D2] [--force]")
+	date := fs.String("date", "", "run date (YYYY-MM-DD)")
+	to := fs.String("to", "", "last run date of a range; dates with raw data run in order")
+	force := fs.Bool("force", false, "rerun dates that already succeeded, replacing their outputs")
+	quiet := fs.Bool("quiet", false, "print only the final summary")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	from, err := parseDateFlag("date", *date)
+	if err != nil {
+		return err
+	}
+	until := from
+	if *to != "" {
+		if until, err = parseDateFlag("to", *to); err != nil {
+			return err
+		}
+		if until.Before(from) {
+			return usagef("run: --to %s is before --date %s", until, from)
+		}
+	}
+	r, err := a.runner(ctx, !*quiet)
+	if err != nil {
+		return err
+	}
+	dates := []lake.Date{from}
+	if *to != "" {
+		var gaps []lake.Date
+		if dates, gaps, err = datesWithRaw(ctx, r, from, until); err != nil {
+			return err
+		}
+		if len(gaps) > 0 {
+			fmt.Fprintf(a.stdout, "no raw data for %d date(s) in the range: %s\n", len(gaps), joinDates(gaps))
+		}
+		if len(dates) == 0 {
+			return fmt.Errorf("run %s..%s: no raw data in the range", from, until)
+		}
+	}
+	for _, d := range dates {
+		st, err := r.Run(ctx, d, pipeline.Options{Force: *force})
+		if errors.Is(err, pipeline.ErrAlreadySucceeded) {
+			fmt.Fprintf(a.stdout, "%s already succeeded; use --force to rerun\n", d)
+			continue
+		}
+		printRunSummary(a, st)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runner wires a pipeline runner from the app's configuration.
+func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, error) {
+	lk, err := a.openLake()
+	if err != nil {
+		return nil, err
+	}
+	set, err := a.contracts()
+	if err != nil {
+		return nil, err
+	}
+	if t := a.cfg.Pipeline.RejectThreshold; t > 0 {
+		for i := range set.Tables {
+			set.Tables[i].RejectThreshold = t
+		}
+	}
+	eng, err := a.openEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &pipeline.Runner{Lake: lk, Engine: eng, Contracts: set, Log: a.log,
+		Parallelism: a.cfg.Pipeline.Parallelism, BronzeRetries: 1}
+	if progress {
+		var mu sync.Mutex
+		r.Observe = func(d lake.Date, res dag.Result) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch res.Status {
+			case dag.Success:
+				fmt.Fprintf(a.stdout, "%s  ok      %-28s %6.1fs\n", d, res.ID, res.End.Sub(res.Start).Seconds())
+			case dag.Failed:
+				fmt.Fprintf(a.stdout, "%s  FAILED  %-28s %s\n", d, res.ID, oneLine(res.Err.Error()))
+			case dag.UpstreamFailed:
+				fmt.Fprintf(a.stdout, "%s  blocked %-28s (upstream failed)\n", d, res.ID)
+			}
+		}
+	}
+	return r, nil
+}
+
+// datesWithRaw splits [from, until] into dates that have raw data (any table) and gaps.
+func datesWithRaw(ctx context.Context, r *pipeline.Runner, from, until lake.Date) (have, gaps []lake.Date, err error) {
+	seen := map[lake.Date]bool{}
+	for _, t := range r.Contracts.Tables {
+		for _, raw := range t.RawTables() {
+			ds, err := r.Lake.RawDates(ctx, raw)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, d := range ds {
+				seen[d] = true
+			}
+		}
+	}
+	for d := from; !d.After(until); d = d.AddDays(1) {
+		if seen[d] {
+			have = append(have, d)
+		} else {
+			gaps = append(gaps, d)
+		}
+	}
+	return have, gaps, nil
+}
+
+func joinDates(ds []lake.Date) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func printRunSummary(a *app, st pipeline.RunState) {
+	ctx := context.Background()
+	d, err := lake.ParseDate(st.RunDate)
+	if err != nil || a.lake == nil {
+		return
+	}
+	var bs pipeline.BronzeSummary
+	if err := a.lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &bs); err != nil {
+		fmt.Fprintf(a.stdout, "%s  run %s\n", st.RunDate, st.Status)
+		return
+	}
+	fmt.Fprintf(a.stdout, "\n%s  run %s\n", st.RunDate, strings.ToUpper(st.Status))
+	fmt.Fprintf(a.stdout, "  %-14s %-8s %12s %12s %10s %8s\n", "table", "status", "input", "output", "rejected", "rate")
+	for _, t := range sortedKeys(bs.Tables) {
+		ts := bs.Tables[t]
+		fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %8.4f\n", t, ts.Status, ts.InputCount, ts.OutputCount, ts.RejectCount, ts.RejectionRate)
+	}
+	o := bs.Overall
+	fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %8.4f\n\n", "overall", "", o.TotalInput, o.TotalOutput, o.TotalRejected, o.OverallRejectionRate)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,325 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin is the metalake binary built once for the end-to-end tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "metalake-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "metalake")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func metalake(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "METALAKE_LAKE=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func must(t *testing.T, r result, code int) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// oneLine asserts a failure printed exactly one line naming every part.
+func oneLine(t *testing.T, r result, parts ...string) {
+	t.Helper()
+	// Logs (e.g. the breaker's sample of rejected rows) may precede it; the failure itself is
+	// one line.
+	var failures []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		if strings.HasPrefix(l, "metalake: ") {
+			failures = append(failures, l)
+		}
+	}
+	if len(failures) != 1 {
+		t.Errorf("want exactly one failure line, got:\n%s", r.stderr)
+	}
+	msg := strings.Join(failures, "\n")
+	for _, p := range parts {
+		if !strings.Contains(msg, p) {
+			t.Errorf("message %q does not name %q", msg, p)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCLIUsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cases := []struct {
+		name  string
+		args  []string
+		parts []string
+	}{
+		{"unknown command", []string{"frobnicate"}, []string{"unknown command", "frobnicate"}},
+		{"bad date", []string{"run", "--lake", "l", "--date", "2024-13-01"}, []string{"--date", "2024-13-01", "YYYY-MM-DD"}},
+		{"missing date", []string{"run", "--lake", "l"}, []string{"--date is required"}},
+		{"bad flag", []string{"run", "--lake", "l", "--date", "2024-01-01", "--frob"}, []string{"frob"}},
+		{"range backwards", []string{"run", "--lake", "l", "--date", "2024-01-05", "--to", "2024-01-01"}, []string{"--to 2024-01-01 is before --date 2024-01-05"}},
+		{"bad layout", []string{"generate", "--lake", "l", "--date", "2024-01-01", "--layout", "csv"}, []string{"Layout", "csv"}},
+		{"bad format", []string{"query", "--lake", "l", "--format", "xml", "SELECT 1"}, []string{"xml"}},
+		{"bad log format", []string{"run", "--lake", "l", "--date", "2024-01-01", "--log-format", "xml"}, []string{"--log-format"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := metalake(t, dir, tc.args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2 (usage)\n%s", r.code, r.stderr)
+			}
+			if tc.name != "bad flag" {
+				oneLine(t, r, tc.parts...)
+			}
+		})
+	}
+}
+
+func TestCLIConfigUnknownKeyNamesLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "metalake.yaml"), "engine:\n  threads: 2\n  memry_limit: 1GB\n")
+	r := must(t, metalake(t, dir, "run", "--lake", "l", "--date", "2024-01-01"), 2)
+	oneLine(t, r, "metalake.yaml", "line 3", "memry_limit")
+}
+
+func TestCLIGenerateRunQuery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lake := filepath.Join(dir, "lake")
+	must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2025-07-01", "--days", "2", "--users", "3000", "--seed", "3"), 0)
+	r := must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-06-30", "--to", "2025-07-02"), 0)
+	if !strings.Contains(r.stdout, "no raw data for 1 date(s) in the range: 2025-06-30") {
+		t.Errorf("gap not reported:\n%s", r.stdout)
+	}
+	for _, f := range []string{
+		"bronze/_reports/run_date=2025-07-01/users_report.json",
+		"bronze/_reports/run_date=2025-07-02/bronze_summary.json",
+		"_reports/run_date=2025-07-02/pipeline_summary.json",
+		"bronze/users/run_date=2025-07-02/_manifest.json",
+		"bronze/_rejects/users/run_date=2025-07-02/_manifest.json",
+		"_state/runs/run_date=2025-07-01.json",
+	} {
+		if _, err := os.Stat(filepath.Join(lake, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	var rep map[string]any
+	b, _ := os.ReadFile(filepath.Join(lake, "bronze/_reports/run_date=2025-07-01/users_report.json"))
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"table", "run_date", "processing_time", "duration_s", "input_count", "output_count", "reject_count", "rejection_rate", "top_reject_reasons", "status"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("users report lacks %q", k)
+		}
+	}
+
+	// The date already succeeded: skipped with a message, exit 0.
+	r = must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-01"), 0)
+	if !strings.Contains(r.stdout, "2025-07-01 already succeeded; use --force to rerun") {
+		t.Errorf("no skip message:\n%s", r.stdout)
+	}
+
+	// Query: counts per run date agree with the reports; every layer's rows are visible.
+	q := must(t, metalake(t, dir, "query", "--lake", lake, "--format", "json",
+		"SELECT run_date, COUNT(*) AS n FROM bronze.users GROUP BY 1 ORDER BY 1"), 0)
+	var rows []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(q.stdout), "\n") {
+		line = strings.Trim(strings.TrimSpace(line), "[],")
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("json output %q: %v", q.stdout, err)
+		}
+		rows = append(rows, m)
+	}
+	if len(rows) != 2 || rows[0]["n"].(float64) != rep["output_count"].(float64) {
+		t.Errorf("query rows %v, report output %v", rows, rep["output_count"])
+	}
+	must(t, metalake(t, dir, "query", "--lake", lake, "SELECT COUNT(*) FROM bronze.users_latest"), 0)
+	r = must(t, metalake(t, dir, "query", "--lake", lake, "COPY (SELECT 1) TO 'x.csv'"), 1)
+	oneLine(t, r, "read-only")
+
+	// A forced rerun gives the same business content.
+	before := snapshot(t, dir, lake)
+	must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-02", "--force"), 0)
+	if after := snapshot(t, dir, lake); after != before {
+		t.Errorf("forced rerun changed the lake's business content")
+	}
+}
+
+// snapshot renders every bronze table of the lake (audit columns excluded) as CSV.
+func snapshot(t *testing.T, dir, lake string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range []string{"users", "datasets", "tags", "competitions", "kernels"} {
+		r := must(t, metalake(t, dir, "query", "--lake", lake, "--format", "csv",
+			"SELECT COLUMNS(c -> c <> 'ingest_ts') FROM bronze."+table+" ORDER BY ALL"), 0)
+		b.WriteString(r.stdout)
+		r = must(t, metalake(t, dir, "query", "--lake", lake, "--format", "csv",
+			"SELECT COLUMNS(c -> c <> 'ingest_ts') FROM rejects."+table+" ORDER BY ALL"), 0)
+		b.WriteString(r.stdout)
+	}
+	return b.String()
+}
+
+func TestCLIFailuresNameTableDateCause(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lake := filepath.Join(dir, "lake")
+	must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2024-01-01", "--users", "500", "--layout", "plan", "--defect-rate", "0"), 0)
+
+	// Missing raw table.
+	if err := os.RemoveAll(filepath.Join(lake, "raw/kernels")); err != nil {
+		t.Fatal(err)
+	}
+	r := must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2024-01-01"), 1)
+	oneLine(t, r, "check_raw_files", "2024-01-01", "raw/kernels/ingestion_date=2024-01-01/kernels.csv")
+
+	// Circuit breaker: 20 % bad users.
+	must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2024-01-01", "--users", "500", "--layout", "plan", "--defect-rate", "0"), 0)
+	users := filepath.Join(lake, "raw/users/ingestion_date=2024-01-01/users.csv")
+	body, _ := os.ReadFile(users)
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	bad := len(lines) / 4 // header + N rows → N/4 bad is 20 % of N + N/4
+	for i := 0; i < bad; i++ {
+		lines = append(lines, ",ghost,2024-01-01 00:00:00,VN")
+	}
+	writeFile(t, users, strings.Join(lines, "\n")+"\n")
+	r = must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2024-01-01"), 1)
+	oneLine(t, r, "bronze users 2024-01-01", "rejection rate 0.2", "exceeds the limit 0.1000")
+	if _, err := os.Stat(filepath.Join(lake, "bronze/users/run_date=2024-01-01/_manifest.json")); !os.IsNotExist(err) {
+		t.Error("a bronze users partition was published despite the breaker")
+	}
+	if _, err := os.Stat(filepath.Join(lake, "bronze/_rejects/users/run_date=2024-01-01/_manifest.json")); err != nil {
+		t.Error("rejects were not written")
+	}
+}
+
+func TestCLIDemoRefusesForeignLake(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "mylake", "raw", "users", "ingestion_date=2024-01-01", "users.csv"), "Id\n1\n")
+	r := must(t, metalake(t, dir, "demo", "--lake", "mylake"), 2)
+	oneLine(t, r, "not a demo lake")
+}
+
+// TestCLIKilledRunLeavesNoPartialPartition kills a run with SIGKILL while it writes, checks that
+// every visible partition is whole, then lets the next run clean up and reproduce a clean run.
+func TestCLIKilledRunLeavesNoPartialPartition(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lake := filepath.Join(dir, "lake")
+	clean := filepath.Join(dir, "clean")
+	for _, l := range []string{lake, clean} {
+		must(t, metalake(t, dir, "generate", "--lake", l, "--date", "2025-07-01", "--users", "300000", "--seed", "5"), 0)
+	}
+	must(t, metalake(t, dir, "run", "--lake", clean, "--date", "2025-07-01", "--quiet"), 0)
+
+	for _, delay := range []time.Duration{300 * time.Millisecond, 900 * time.Millisecond} {
+		cmd := exec.Command(bin, "run", "--lake", lake, "--date", "2025-07-01", "--force", "--quiet")
+		cmd.Dir = dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		checkCommitted(t, lake)
+	}
+	must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-01", "--quiet"), 0)
+	checkCommitted(t, lake)
+	if entries, _ := os.ReadDir(filepath.Join(lake, "_staging", "engine")); len(entries) != 0 {
+		t.Errorf("the killed runs' engine work dirs were not cleaned: %d left", len(entries))
+	}
+	if snapshot(t, dir, lake) != snapshot(t, dir, clean) {
+		t.Error("the lake after a killed run and a rerun differs from a clean run")
+	}
+}
+
+// checkCommitted asserts every manifest's files exist and, for partitions with a manifest, no
+// other data file is visible to metalake (orphans may exist only beside an uncommitted state).
+func checkCommitted(t *testing.T, lake string) {
+	t.Helper()
+	filepath.WalkDir(filepath.Join(lake, "bronze"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "_manifest.json" {
+			return err
+		}
+		var m struct {
+			Files []struct {
+				Name  string `json:"name"`
+				Bytes int64  `json:"bytes"`
+			} `json:"files"`
+		}
+		b, _ := os.ReadFile(p)
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Errorf("%s: %v", p, err)
+			return nil
+		}
+		var listed []string
+		for _, f := range m.Files {
+			st, err := os.Stat(filepath.Join(filepath.Dir(p), f.Name))
+			if err != nil || st.Size() != f.Bytes {
+				t.Errorf("%s lists %s which is missing or partial", p, f.Name)
+			}
+			listed = append(listed, f.Name)
+		}
+		sort.Strings(listed)
+		return nil
+	})
+}

@@ -1,0 +1,25 @@
+// Package lock enforces one active run per lake (Airflow's max_active_runs=1) with a lease
+// stored as one JSON object in the lake, so it works on any storage.Bucket: a local directory
+// today, an object store later, with no rename, no flock and no conditional put.
+//
+// The lease. The lock object names its owner (a random token), host, PID, run date, and when it
+// was acquired and last refreshed. The holder refreshes it every Options.Heartbeat. Another
+// process treats the lock as held while the last refresh is younger than Options.TTL; for a
+// lock written on its own host it asks instead whether the owner process still runs (a
+// process killed with SIGKILL is taken over at once, a live one is never taken over). An
+// expired lock is taken over by the next Acquire, never by someone deleting files.
+//
+// Taking the lock without compare-and-swap (Fischer's timed mutual exclusion). Acquire reads
+// the lock; if it is free it writes its own, waits Options.Settle, and reads it back: only if
+// its token is still there does it own the lock. Of several racers that all saw it free, the
+// last writer wins and the others see its token. This is sound as long as each racer's read
+// and write together take less than the settle delay, which Acquire measures: when the store
+// was slower, it tries again rather than trust the result. Settle must therefore exceed the
+// store's write latency with room to spare (the 200 ms default suits a local disk; use about
+// two seconds on a remote object store).
+//
+// The heartbeat re-reads the lock before refreshing it; if the lock is gone or names another
+// owner (this process stalled past its lease and was taken over), Lost is closed and the run
+// must stop. Lease times come from Options.Now, so clocks of hosts sharing a lake must agree
+// within a fraction of the TTL.
+package lock
