@@ -69,34 +69,31 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 		return nil, fmt.Errorf("engine work dir: %w", err)
 	}
 	spill := filepath.Join(work, "spill")
-	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
-		settings := []string{
-			fmt.Sprintf("SET temp_directory = '%s'", escape(spill)),
-			"SET preserve_insertion_order = true",
-			"SET enable_progress_bar = false",
-		}
-		if opts.Threads > 0 {
-			settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
-		}
-		if opts.MemoryLimit != "" {
-			settings = append(settings, fmt.Sprintf("SET memory_limit = '%s'", opts.MemoryLimit))
-		}
-		for _, s := range settings {
-			if _, err := execer.ExecContext(ctx, s, nil); err != nil {
-				return fmt.Errorf("%s: %w", s, err)
-			}
-		}
-		return nil
-	})
+	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		os.RemoveAll(work)
 		return nil, fmt.Errorf("engine: open duckdb: %w", err)
 	}
 	db := sql.OpenDB(connector)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		os.RemoveAll(work)
-		return nil, fmt.Errorf("engine: open duckdb: %w", err)
+	// Database-wide settings, once: sessions come and go (their connections are discarded),
+	// and DuckDB refuses to move the temp directory once it has been used.
+	settings := []string{
+		fmt.Sprintf("SET temp_directory = '%s'", escape(spill)),
+		"SET preserve_insertion_order = true",
+		"SET enable_progress_bar = false",
+	}
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		settings = append(settings, fmt.Sprintf("SET memory_limit = '%s'", opts.MemoryLimit))
+	}
+	for _, q := range settings {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			db.Close()
+			os.RemoveAll(work)
+			return nil, fmt.Errorf("engine: %s: %w", q, err)
+		}
 	}
 	return &DuckDB{db: db, workDir: work}, nil
 }

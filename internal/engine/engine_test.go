@@ -84,3 +84,25 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("WorkDirPID = %d %v", pid, ok)
 	}
 }
+
+func TestSettingsHoldInEverySession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := open(t)
+	defer eng.Close()
+	for i := 0; i < 3; i++ {
+		s, err := eng.Session(ctx)
+		if err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		var threads int64
+		var dir string
+		if err := s.QueryRow(ctx, "SELECT current_setting('threads'), current_setting('temp_directory')", &threads, &dir); err != nil {
+			t.Fatal(err)
+		}
+		if threads != 2 || filepath.Base(dir) != "spill" {
+			t.Errorf("session %d: threads %d temp_directory %q", i, threads, dir)
+		}
+		s.Close()
+	}
+}
