@@ -132,7 +132,7 @@ func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
 	if work != "" {
 		cleanDeadEngineDirs(work, a.log)
 	}
-	eng, err := engine.Open(ctx, engine.Options{Threads: a.cfg.Engine.Threads, MemoryLimit: a.cfg.Engine.MemoryLimit, WorkDir: work})
+	eng, err := engine.Open(ctx, engine.Options{Threads: a.cfg.Engine.Threads, MemoryLimit: a.cfg.Engine.MemoryLimit, WorkDir: work, Log: a.log})
 	if err != nil {
 		return nil, err
 	}

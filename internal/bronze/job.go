@@ -77,7 +77,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		}
 		return nil, fmt.Errorf("bronze %s %s: %w", table, d, err)
 	}
-	src, err := load(ctx, s, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, header, true)
+	src, err := load(ctx, s, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, header, true, dateOnlyColumns(t))
 	if err != nil {
 		return nil, contractErr(err)
 	}
@@ -150,7 +150,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		dupExpr = fmt.Sprintf("(__reject IS NULL AND ROW_NUMBER() OVER (PARTITION BY __reject IS NULL, %s ORDER BY %s) > 1)", strings.Join(keys, ", "), order)
 	}
 	judged := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
-SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s) ORDER BY %s`, dupExpr, ruleExpr, order)
+SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, dupExpr, ruleExpr)
 	if err := s.Exec(ctx, judged); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
 	}
@@ -221,8 +221,12 @@ UNION ALL
 		return rep, &RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}
 	}
 
+	// The raw text was only needed for rejects and metrics: free it before the big write.
+	if err := s.Exec(ctx, "DROP VIEW IF EXISTS src; DROP TABLE IF EXISTS "+src.raw); err != nil {
+		return nil, err
+	}
 	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, __line AS source_line
-FROM %s ORDER BY %s`, strings.Join(outCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validRel, order)
+FROM %s`, strings.Join(outCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validRel)
 	files, err := s.WriteParquet(ctx, validSQL, 0)
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write: %w", table, d, err)
@@ -297,7 +301,7 @@ func (j *Job) lookup(ctx context.Context, s *engine.Session, t contract.Table, s
 		return fail(fmt.Errorf("%s: %w", key, err))
 	}
 	name := "lkt_" + src.Raw
-	l, err := load(ctx, s, name, src, key, path, header, false)
+	l, err := load(ctx, s, name, src, key, path, header, false, nil)
 	if err != nil {
 		return fail(err)
 	}

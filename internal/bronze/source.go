@@ -3,6 +3,7 @@ package bronze
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/metalake/metalake/internal/contract"
@@ -24,7 +25,9 @@ type loaded struct {
 }
 
 // load reads path (the object key) as source src into the session.
-func load(ctx context.Context, s *engine.Session, name string, src contract.Source, key, path string, header []string, primary bool) (*loaded, error) {
+// dateOnly names the timestamp columns whose date-only helper the rules use (parsing a value a
+// second time costs real time at 25 M rows, so only they get one).
+func load(ctx context.Context, s *engine.Session, name string, src contract.Source, key, path string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
 	l := &loaded{name: name, raw: "raw_" + name, rej: "rej_" + name, key: key, header: header}
 	idx := map[string]int{}
 	for i, h := range header {
@@ -66,7 +69,7 @@ FROM (SELECT DISTINCT line FROM %s)`, rejl, l.rej)); err != nil {
 		if !ok { // optional and absent
 			outer = append(outer, fmt.Sprintf("CAST(NULL AS %s) AS %s", sqlType(c.Type), engine.Ident(c.Name)))
 			l.typedCols = append(l.typedCols, c.Name)
-			if c.Type == contract.TypeTimestamp {
+			if dateOnly[c.Name] {
 				outer = append(outer, fmt.Sprintf("false AS %s", engine.Ident(dateOnlyName(c.Name))))
 				l.typedCols = append(l.typedCols, dateOnlyName(c.Name))
 			}
@@ -79,7 +82,7 @@ FROM (SELECT DISTINCT line FROM %s)`, rejl, l.rej)); err != nil {
 		inner = append(inner, fmt.Sprintf("%s AS %s", raw, rawAlias), fmt.Sprintf("%s AS %s", parseExpr(c, raw), parsed))
 		outer = append(outer, parsed)
 		l.typedCols = append(l.typedCols, c.Name)
-		if c.Type == contract.TypeTimestamp {
+		if dateOnly[c.Name] {
 			inner = append(inner, fmt.Sprintf("%s AS %s", dateOnlyExpr(c, raw), engine.Ident(dateOnlyName(c.Name))))
 			outer = append(outer, engine.Ident(dateOnlyName(c.Name)))
 			l.typedCols = append(l.typedCols, dateOnlyName(c.Name))
@@ -121,6 +124,19 @@ FROM (SELECT DISTINCT line FROM %s)`, rejl, l.rej)); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+var dateOnlyRef = regexp.MustCompile(`__([a-z0-9_]+)_date_only`)
+
+// dateOnlyColumns lists the columns whose date-only helper the table's rules reference.
+func dateOnlyColumns(t contract.Table) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range t.Rules {
+		for _, m := range dateOnlyRef.FindAllStringSubmatch(r.When, -1) {
+			out[m[1]] = true
+		}
+	}
+	return out
 }
 
 // dateOnlyName is the helper column telling whether a timestamp was written as a bare date.

@@ -14,11 +14,13 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -29,6 +31,8 @@ type Options struct {
 	Threads int
 	// MemoryLimit is DuckDB's memory_limit, e.g. "3GB" ("" keeps DuckDB's default, 80 % of RAM).
 	MemoryLimit string
+	// Log receives one debug record per statement with its duration (nil: discard).
+	Log *slog.Logger
 	// WorkDir is the parent of the engine's private work directory (spill files, staged
 	// outputs, downloaded inputs). "" means os.TempDir(). The private directory is removed by Close.
 	WorkDir string
@@ -47,6 +51,7 @@ func (o Options) Validate() error {
 
 // DuckDB is the embedded engine.
 type DuckDB struct {
+	log     *slog.Logger
 	db      *sql.DB
 	workDir string
 	seq     atomic.Int64
@@ -95,7 +100,11 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 			return nil, fmt.Errorf("engine: %s: %w", q, err)
 		}
 	}
-	return &DuckDB{db: db, workDir: work}, nil
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DuckDB{db: db, workDir: work, log: log}, nil
 }
 
 const workDirPrefix = "metalake-engine-"
@@ -161,10 +170,23 @@ func (s *Session) Engine() *DuckDB { return s.eng }
 
 // Exec runs one or more statements.
 func (s *Session) Exec(ctx context.Context, query string, args ...any) error {
+	defer s.timed(query)()
 	if _, err := s.conn.ExecContext(ctx, query, args...); err != nil {
 		return &SQLError{SQL: query, Err: err}
 	}
 	return nil
+}
+
+// timed logs a statement's duration at debug level (metalake -v shows where time goes).
+func (s *Session) timed(query string) func() {
+	start := time.Now()
+	return func() {
+		q := strings.Join(strings.Fields(query), " ")
+		if len(q) > 120 {
+			q = q[:120] + "…"
+		}
+		s.eng.log.Debug("sql", "duration_s", time.Since(start).Seconds(), "statement", q)
+	}
 }
 
 // Query runs a query; the caller closes the rows.
@@ -178,6 +200,7 @@ func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Ro
 
 // QueryRow runs a query expected to return one row and scans it into dest.
 func (s *Session) QueryRow(ctx context.Context, query string, dest ...any) error {
+	defer s.timed(query)()
 	if err := s.conn.QueryRowContext(ctx, query).Scan(dest...); err != nil {
 		return &SQLError{SQL: query, Err: err}
 	}
