@@ -52,13 +52,18 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	for i := 0; i < *days; i++ {
-		d := start.AddDays(i)
-		st, err := r.Run(ctx, d, pipeline.Options{Force: true})
-		printRunSummary(a, st)
-		if err != nil {
-			return err
+	err = a.withLakeLock(ctx, lk, start.String(), func(ctx context.Context) error {
+		for i := 0; i < *days; i++ {
+			st, err := r.Run(ctx, start.AddDays(i), pipeline.Options{Force: true})
+			printRunSummary(a, st)
+			if err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stdout, "Try:\n  go run ./cmd/metalake query --lake %s \"SELECT run_date, COUNT(*) AS users FROM bronze.users GROUP BY 1 ORDER BY 1\"\n", a.lakeURI)
 	fmt.Fprintf(a.stdout, "  go run ./cmd/metalake query --lake %s \"SELECT reject_reason, COUNT(*) FROM rejects.users GROUP BY 1 ORDER BY 2 DESC\"\n", a.lakeURI)

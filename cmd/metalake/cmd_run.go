@@ -52,18 +52,20 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("run %s..%s: no raw data in the range", from, until)
 		}
 	}
-	for _, d := range dates {
-		st, err := r.Run(ctx, d, pipeline.Options{Force: *force})
-		if errors.Is(err, pipeline.ErrAlreadySucceeded) {
-			fmt.Fprintf(a.stdout, "%s already succeeded; use --force to rerun\n", d)
-			continue
+	return a.withLakeLock(ctx, r.Lake, from.String(), func(ctx context.Context) error {
+		for _, d := range dates {
+			st, err := r.Run(ctx, d, pipeline.Options{Force: *force})
+			if errors.Is(err, pipeline.ErrAlreadySucceeded) {
+				fmt.Fprintf(a.stdout, "%s already succeeded; use --force to rerun\n", d)
+				continue
+			}
+			printRunSummary(a, st)
+			if err != nil {
+				return err
+			}
 		}
-		printRunSummary(a, st)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // runner wires a pipeline runner from the app's configuration.

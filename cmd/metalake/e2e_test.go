@@ -323,3 +323,36 @@ func checkCommitted(t *testing.T, lake string) {
 		return nil
 	})
 }
+
+func TestCLISecondConcurrentRunIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lake := filepath.Join(dir, "lake")
+	must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2025-07-01", "--users", "400000"), 0)
+	first := exec.Command(bin, "run", "--lake", lake, "--date", "2025-07-01", "--quiet")
+	first.Dir = dir
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(lake, "_lock")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first run never took the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r := metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-01")
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if r.code != 3 {
+		t.Fatalf("second run: exit %d, want 3 (locked)\n%s", r.code, r.stderr)
+	}
+	oneLine(t, r, "locked", "2025-07-01")
+	if _, err := os.Stat(filepath.Join(lake, "_lock")); !os.IsNotExist(err) {
+		t.Error("the lock outlived the run")
+	}
+}
