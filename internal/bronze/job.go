@@ -149,17 +149,42 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		}
 		dupExpr = fmt.Sprintf("(__reject IS NULL AND ROW_NUMBER() OVER (PARTITION BY __reject IS NULL, %s ORDER BY %s) > 1)", strings.Join(keys, ", "), order)
 	}
-	judged := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged AS
-SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, dupExpr, ruleExpr)
+	// judged is every shaped row with its verdict. Without deduplication it stays a view:
+	// materialising 25 M typed rows beside the raw text would spill, while the valid rows can
+	// stream from the raw table straight into Parquet. Only the rejected rows (few, by the
+	// circuit breaker) are materialised. Deduplication needs a window over all rows: then
+	// judged is a table.
+	kind := "VIEW"
+	if len(t.DedupKeys) > 0 {
+		kind = "TABLE"
+	}
+	judged := fmt.Sprintf(`CREATE OR REPLACE TEMP %s judged AS
+SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, kind, dupExpr, ruleExpr)
 	if err := s.Exec(ctx, judged); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
 	}
-	defer s.Exec(ctx, "DROP TABLE IF EXISTS judged")
+	defer s.Exec(ctx, "DROP "+kind+" IF EXISTS judged")
+	rejectedCols := []string{"__ord", "__line", "__reject"}
+	for _, c := range t.RejectColumns {
+		rejectedCols = append(rejectedCols, engine.Ident(c))
+	}
+	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE rejected AS SELECT %s FROM judged WHERE __reject IS NOT NULL",
+		strings.Join(rejectedCols, ", "))); err != nil {
+		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
+	}
+	defer s.Exec(ctx, "DROP TABLE IF EXISTS rejected")
 
 	var shapedN, rejected, dups int64
-	if err := s.QueryRow(ctx, `SELECT COUNT(*), COUNT(__reject), COALESCE(SUM(CASE WHEN __dup THEN 1 ELSE 0 END), 0) FROM judged`,
-		&shapedN, &rejected, &dups); err != nil {
+	if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM shaped", &shapedN); err != nil {
 		return nil, err
+	}
+	if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM rejected", &rejected); err != nil {
+		return nil, err
+	}
+	if len(t.DedupKeys) > 0 {
+		if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM judged WHERE __dup", &dups); err != nil {
+			return nil, err
+		}
 	}
 	rep.InputCount = shapedN + src.structural
 	rep.RejectCount = rejected + src.structural
@@ -189,7 +214,7 @@ SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FRO
 	rejectsSQL := fmt.Sprintf(`SELECT * FROM (
 SELECT %s, j.__reject AS reject_reason, %s AS source_file, j.__line AS source_line,
   CAST(NULL AS VARCHAR) AS raw_line, %s
-FROM judged j JOIN %s r ON r.rowid = j.__ord WHERE j.__reject IS NOT NULL
+FROM rejected j JOIN %s r ON r.rowid = j.__ord
 UNION ALL
 %s) ORDER BY source_line, reject_reason`,
 		strings.Join(append(src.rawColumnsSQL("r"), rejExtra...), ", "), engine.Literal(src.key), meta, src.raw,
@@ -221,9 +246,11 @@ UNION ALL
 		return rep, &RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}
 	}
 
-	// The raw text was only needed for rejects and metrics: free it before the big write.
-	if err := s.Exec(ctx, "DROP VIEW IF EXISTS src; DROP TABLE IF EXISTS "+src.raw); err != nil {
-		return nil, err
+	if kind == "TABLE" {
+		// The raw text was only needed for rejects and metrics: free it before the write.
+		if err := s.Exec(ctx, "DROP VIEW IF EXISTS src; DROP TABLE IF EXISTS "+src.raw); err != nil {
+			return nil, err
+		}
 	}
 	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, __line AS source_line
 FROM %s`, strings.Join(outCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validRel)
@@ -364,7 +391,7 @@ func (j *Job) writeReport(ctx context.Context, rep *Report, start time.Time) err
 
 func topReasons(ctx context.Context, s *engine.Session, structural int64) ([]ReasonCount, error) {
 	rows, err := s.Query(ctx, fmt.Sprintf(`SELECT reason, n FROM (
-SELECT __reject AS reason, COUNT(*) AS n FROM judged WHERE __reject IS NOT NULL GROUP BY 1
+SELECT __reject AS reason, COUNT(*) AS n FROM rejected GROUP BY 1
 UNION ALL SELECT 'malformed csv line', %d WHERE %d > 0)
 ORDER BY n DESC, reason ASC LIMIT 5`, structural, structural))
 	if err != nil {
@@ -384,7 +411,7 @@ ORDER BY n DESC, reason ASC LIMIT 5`, structural, structural))
 
 // logSample logs up to 10 rejected rows so a tripped breaker can be diagnosed from the log.
 func (j *Job) logSample(ctx context.Context, s *engine.Session, table string, d lake.Date) {
-	rows, err := s.Query(ctx, "SELECT __line, __reject FROM judged WHERE __reject IS NOT NULL ORDER BY __line LIMIT 10")
+	rows, err := s.Query(ctx, "SELECT __line, __reject FROM rejected ORDER BY __line LIMIT 10")
 	if err != nil {
 		return
 	}
