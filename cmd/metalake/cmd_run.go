@@ -88,7 +88,8 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		return nil, err
 	}
 	r := &pipeline.Runner{Lake: lk, Engine: eng, Contracts: set, Log: a.log,
-		Parallelism: a.cfg.Pipeline.Parallelism, BronzeRetries: 1}
+		Parallelism: a.cfg.Pipeline.Parallelism, BronzeRetries: a.cfg.Pipeline.Retries.Bronze,
+		RetryDelay: a.cfg.Pipeline.RetryDelay}
 	if progress {
 		var mu sync.Mutex
 		r.Observe = func(d lake.Date, res dag.Result) {

@@ -167,6 +167,33 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 		}
 	}
 
+	// status --format json shows both runs and every task's latest state.
+	st := must(t, metalake(t, dir, "status", "--lake", lake, "--format", "json"), 0)
+	var status struct {
+		Runs []struct {
+			RunDate string `json:"run_date"`
+			Status  string `json:"status"`
+			Tasks   []struct {
+				Task     string  `json:"task"`
+				Status   string  `json:"status"`
+				Attempts int     `json:"attempts"`
+				Duration float64 `json:"duration_s"`
+			} `json:"tasks"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(st.stdout), &status); err != nil {
+		t.Fatalf("status json: %v\n%s", err, st.stdout)
+	}
+	if len(status.Runs) != 2 || status.Runs[0].RunDate != "2025-07-01" || status.Runs[1].Status != "success" {
+		t.Errorf("status runs: %+v", status.Runs)
+	}
+	for _, task := range status.Runs[0].Tasks {
+		if task.Status != "success" || task.Attempts != 1 {
+			t.Errorf("task %+v", task)
+		}
+	}
+	must(t, metalake(t, dir, "status", "--lake", lake, "--date", "2025-07-02"), 0)
+
 	// The date already succeeded: skipped with a message, exit 0.
 	r = must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-01"), 0)
 	if !strings.Contains(r.stdout, "2025-07-01 already succeeded; use --force to rerun") {

@@ -35,6 +35,7 @@ func commands() []command {
 		{"ingest", "copy a Meta Kaggle download folder into the lake's raw partitions", cmdIngest},
 		{"run", "run the pipeline for a date (or a range of dates)", cmdRun},
 		{"query", "run read-only SQL over the lake", cmdQuery},
+		{"status", "show the state of every run (or one date)", cmdStatus},
 	}
 }
 

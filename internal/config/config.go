@@ -12,6 +12,10 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
+
+	"github.com/metalake/metalake/internal/notify"
+	"github.com/metalake/metalake/internal/schedule"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,9 +26,20 @@ type Config struct {
 	// METALAKE_LAKE override it.
 	Lake string `yaml:"lake"`
 	// Contracts is a directory of table contracts replacing the embedded defaults ("" keeps them).
-	Contracts string   `yaml:"contracts"`
-	Engine    Engine   `yaml:"engine"`
-	Pipeline  Pipeline `yaml:"pipeline"`
+	Contracts string        `yaml:"contracts"`
+	Engine    Engine        `yaml:"engine"`
+	Pipeline  Pipeline      `yaml:"pipeline"`
+	Notify    notify.Config `yaml:"notify"`
+	Schedule  Schedule      `yaml:"schedule"`
+}
+
+// Schedule configures metalake serve: when runs fire and which date they process.
+type Schedule struct {
+	schedule.Spec `yaml:",inline"`
+	// RawWait is how long a fired run waits for late raw data before failing and notifying.
+	RawWait time.Duration `yaml:"raw_wait"`
+	// RawPoll is how often it looks again while waiting.
+	RawPoll time.Duration `yaml:"raw_poll"`
 }
 
 // Engine configures the embedded DuckDB.
@@ -44,6 +59,17 @@ type Pipeline struct {
 	Parallelism int `yaml:"parallelism"`
 	// RejectThreshold overrides every table's circuit breaker when > 0 (e.g. 0.10).
 	RejectThreshold float64 `yaml:"reject_threshold"`
+	// Retries per layer for retryable (I/O) failures; data-contract failures never retry.
+	Retries Retries `yaml:"retries"`
+	// RetryDelay is the pause before a retry.
+	RetryDelay time.Duration `yaml:"retry_delay"`
+}
+
+// Retries per layer (the plan: bronze 1, silver 2, gold 2).
+type Retries struct {
+	Bronze int `yaml:"bronze"`
+	Silver int `yaml:"silver"`
+	Gold   int `yaml:"gold"`
 }
 
 // Default returns the built-in configuration.
@@ -51,7 +77,9 @@ func Default() Config {
 	return Config{
 		Lake:     "./lake",
 		Engine:   Engine{MemoryLimit: "3GB"},
-		Pipeline: Pipeline{Parallelism: runtime.NumCPU()},
+		Pipeline: Pipeline{Parallelism: runtime.NumCPU(), Retries: Retries{Bronze: 1, Silver: 2, Gold: 2}, RetryDelay: 30 * time.Second},
+		Notify:   notify.Config{On: "failure"},
+		Schedule: Schedule{Spec: schedule.DefaultSpec(), RawWait: 6 * time.Hour, RawPoll: 5 * time.Minute},
 	}
 }
 
@@ -105,6 +133,22 @@ func (c Config) Validate() error {
 	}
 	if c.Pipeline.RejectThreshold < 0 || c.Pipeline.RejectThreshold > 1 {
 		return fmt.Errorf("config: pipeline.reject_threshold = %v: use a fraction in (0, 1], e.g. 0.10", c.Pipeline.RejectThreshold)
+	}
+	r := c.Pipeline.Retries
+	if r.Bronze < 0 || r.Silver < 0 || r.Gold < 0 {
+		return fmt.Errorf("config: pipeline.retries = %+v: retries cannot be negative", r)
+	}
+	if c.Pipeline.RetryDelay < 0 {
+		return fmt.Errorf("config: pipeline.retry_delay = %s: use a duration such as 30s", c.Pipeline.RetryDelay)
+	}
+	if err := c.Notify.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.Schedule.Spec.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if c.Schedule.RawWait < 0 || c.Schedule.RawPoll <= 0 {
+		return fmt.Errorf("config: schedule.raw_wait = %s, raw_poll = %s: use durations such as 6h and 5m", c.Schedule.RawWait, c.Schedule.RawPoll)
 	}
 	return nil
 }

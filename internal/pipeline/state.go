@@ -51,3 +51,23 @@ func saveState(ctx context.Context, lk *lake.Lake, st RunState) error {
 	}
 	return lk.PutJSON(ctx, lake.StateKey(d), st)
 }
+
+// ListStates returns the persisted state of every run date, oldest first.
+func ListStates(ctx context.Context, lk *lake.Lake) ([]RunState, error) {
+	var keys []string
+	if err := lk.B.Iter(ctx, "_state/runs/", func(name string) error {
+		keys = append(keys, name)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var out []RunState
+	for _, k := range keys {
+		var st RunState
+		if err := lk.GetJSON(ctx, k, &st); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -1,0 +1,70 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/metalake/metalake/internal/config"
+)
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "metalake.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		wantErr    string
+		check      func(t *testing.T, c config.Config)
+	}{
+		{name: "empty file keeps defaults", body: "", check: func(t *testing.T, c config.Config) {
+			if c.Pipeline.Retries.Silver != 2 || c.Schedule.Cron != "0 2 * * *" || c.Schedule.TZ != "Asia/Bangkok" || c.Schedule.Offset != 1 {
+				t.Errorf("defaults lost: %+v", c)
+			}
+		}},
+		{name: "values override", body: "engine:\n  threads: 2\npipeline:\n  retry_delay: 5s\n  retries: {bronze: 3}\nschedule:\n  cron: \"30 1 * * *\"\n  tz: UTC\n", check: func(t *testing.T, c config.Config) {
+			if c.Engine.Threads != 2 || c.Pipeline.RetryDelay != 5*time.Second || c.Pipeline.Retries.Bronze != 3 || c.Pipeline.Retries.Gold != 2 || c.Schedule.TZ != "UTC" || c.Schedule.Offset != 1 {
+				t.Errorf("overrides: %+v", c)
+			}
+		}},
+		{name: "unknown key names its line", body: "engine:\n  threads: 2\n  memry_limit: 1GB\n", wantErr: "line 3: field memry_limit not found"},
+		{name: "bad threshold", body: "pipeline:\n  reject_threshold: 5\n", wantErr: "pipeline.reject_threshold"},
+		{name: "bad time zone", body: "schedule:\n  tz: Mars/Olympus\n", wantErr: "Mars/Olympus"},
+		{name: "bad notify policy", body: "notify:\n  on: sometimes\n", wantErr: "sometimes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.Load(write(t, tc.body), true)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("error %v, want one line containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	t.Parallel()
+	if _, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"), false); err != nil {
+		t.Errorf("optional missing file: %v", err)
+	}
+	if _, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"), true); err == nil {
+		t.Error("explicit missing file accepted")
+	}
+}
