@@ -383,3 +383,33 @@ func TestCLISecondConcurrentRunIsRefused(t *testing.T) {
 		t.Error("the lock outlived the run")
 	}
 }
+
+// TestCLIIngestThenRun copies a Meta Kaggle-style download (Kaggle file names) into a lake and
+// runs it; a download missing files is refused with one line listing all of them.
+func TestCLIIngestThenRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gen := filepath.Join(dir, "gen")
+	must(t, metalake(t, dir, "generate", "--lake", gen, "--date", "2025-07-01", "--users", "2000"), 0)
+	download := filepath.Join(dir, "download")
+	names := map[string]string{"users": "Users.csv", "datasets": "Datasets.csv", "dataset_versions": "DatasetVersions.csv",
+		"tags": "Tags.csv", "dataset_tags": "DatasetTags.csv", "competitions": "Competitions.csv", "kernels": "Kernels.csv"}
+	for table, name := range names {
+		b, err := os.ReadFile(filepath.Join(gen, "raw", table, "ingestion_date=2025-07-01", table+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(download, name), string(b))
+	}
+	lake := filepath.Join(dir, "lake")
+	r := must(t, metalake(t, dir, "ingest", "--lake", lake, "--date", "2025-07-01", "--from", download), 0)
+	if !strings.Contains(r.stdout, "kaggle layout") {
+		t.Errorf("ingest output: %s", r.stdout)
+	}
+	must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-01", "--quiet"), 0)
+
+	os.Remove(filepath.Join(download, "Kernels.csv"))
+	os.Remove(filepath.Join(download, "DatasetTags.csv"))
+	r = must(t, metalake(t, dir, "ingest", "--lake", lake, "--date", "2025-07-02", "--from", download), 1)
+	oneLine(t, r, "Kernels.csv", "DatasetTags.csv")
+}
