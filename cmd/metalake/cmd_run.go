@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
-	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/pipeline"
 )
@@ -91,19 +89,7 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		Parallelism: a.cfg.Pipeline.Parallelism, BronzeRetries: a.cfg.Pipeline.Retries.Bronze,
 		RetryDelay: a.cfg.Pipeline.RetryDelay}
 	if progress {
-		var mu sync.Mutex
-		r.Observe = func(d lake.Date, res dag.Result) {
-			mu.Lock()
-			defer mu.Unlock()
-			switch res.Status {
-			case dag.Success:
-				fmt.Fprintf(a.stdout, "%s  ok      %-28s %6.1fs\n", d, res.ID, res.End.Sub(res.Start).Seconds())
-			case dag.Failed:
-				fmt.Fprintf(a.stdout, "%s  FAILED  %-28s %s\n", d, res.ID, oneLine(res.Err.Error()))
-			case dag.UpstreamFailed:
-				fmt.Fprintf(a.stdout, "%s  blocked %-28s (upstream failed)\n", d, res.ID)
-			}
-		}
+		r.Observe = newProgress(a.stdout, a.logFormat == "json").observe
 	}
 	return r, nil
 }

@@ -10,10 +10,19 @@ import (
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/silver"
 )
 
-// graph declares the run-date DAG. Task ids follow SPEC §6 (the plan's Airflow tasks).
+// graph declares the run-date DAG. Task ids follow SPEC §6 (the plan's Airflow tasks):
+// check_raw_files → bronze_{t} → bronze_summary → check_bronze_completion → silver_{t} (in the
+// contracts' order) → validate_silver_output → silver_dq → check_silver_completion →
+// pipeline_summary.
 func (r *Runner) graph(d lake.Date, reports *reportSet) (*dag.Graph, error) {
+	silverSet, err := silver.Default()
+	if err != nil {
+		return nil, err
+	}
+	silverState := &silverRun{reports: map[string]*silver.Report{}}
 	job := &bronze.Job{Lake: r.Lake, Engine: r.Engine, Contracts: r.Contracts, Log: r.log(), Now: r.Now}
 	tasks := []dag.Task{{
 		ID:  "check_raw_files",
@@ -42,9 +51,13 @@ func (r *Runner) graph(d lake.Date, reports *reportSet) (*dag.Graph, error) {
 		dag.Task{ID: "check_bronze_completion", Deps: []string{"bronze_summary"}, Run: func(ctx context.Context) error {
 			return r.checkBronzeCompletion(ctx, d)
 		}},
-		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion"}, AllDone: true, Run: func(ctx context.Context) error {
-			return r.writePipelineSummary(ctx, d)
-		}},
+	)
+	tasks = append(tasks, r.silverTasks(d, silverSet, silverState)...)
+	tasks = append(tasks,
+		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion"}, AllDone: true,
+			Run: func(ctx context.Context) error {
+				return r.writePipelineSummary(ctx, d, silverState.summary(silverSet))
+			}},
 	)
 	return dag.New(tasks...)
 }

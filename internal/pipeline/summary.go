@@ -8,16 +8,22 @@ import (
 
 // PipelineSummary is _reports/run_date=D/pipeline_summary.json (the plan's shape). Only the
 // layers the pipeline runs are listed; overall_status is SUCCESS only when each of them truly
-// succeeded.
+// succeeded in this run.
 type PipelineSummary struct {
-	Pipeline      string                  `json:"pipeline"`
-	RunDate       string                  `json:"run_date"`
-	ExecutionTime string                  `json:"execution_time"`
-	Layers        map[string]LayerSummary `json:"layers"`
-	OverallStatus string                  `json:"overall_status"`
+	Pipeline      string `json:"pipeline"`
+	RunDate       string `json:"run_date"`
+	ExecutionTime string `json:"execution_time"`
+	Layers        Layers `json:"layers"`
+	OverallStatus string `json:"overall_status"`
 }
 
-// LayerSummary is one layer's line.
+// Layers holds one line per layer.
+type Layers struct {
+	Bronze LayerSummary `json:"bronze"`
+	Silver SilverLayer  `json:"silver"`
+}
+
+// LayerSummary is the bronze line.
 type LayerSummary struct {
 	Status        string  `json:"status"`
 	TotalInput    int64   `json:"total_input"`
@@ -25,7 +31,18 @@ type LayerSummary struct {
 	RejectionRate float64 `json:"rejection_rate"`
 }
 
-func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date) error {
+// SilverLayer is the silver line: SUCCESS only when every silver table was published in this
+// run and check_silver_completion passed; FAILED when silver ran and did not get there;
+// NOT_RUN when an upstream failure kept it from starting.
+type SilverLayer struct {
+	Status          string `json:"status"`
+	TablesProcessed int    `json:"tables_processed"`
+	TotalOutput     int64  `json:"total_output"`
+	// Tables is the output_count of each table published in this run.
+	Tables map[string]int64 `json:"tables"`
+}
+
+func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, sl SilverLayer) error {
 	var bs BronzeSummary
 	bronzeStatus := "FAILED"
 	if err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &bs); err == nil &&
@@ -37,15 +54,22 @@ func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date) error {
 			}
 		}
 	}
+	overall := "FAILED"
+	if bronzeStatus == "SUCCESS" && sl.Status == "SUCCESS" {
+		overall = "SUCCESS"
+	}
 	s := PipelineSummary{
 		Pipeline:      "metalake",
 		RunDate:       d.String(),
 		ExecutionTime: r.now().UTC().Format("2006-01-02T15:04:05Z"),
-		Layers: map[string]LayerSummary{lake.Bronze: {
-			Status: bronzeStatus, TotalInput: bs.Overall.TotalInput, TotalOutput: bs.Overall.TotalOutput,
-			RejectionRate: bs.Overall.OverallRejectionRate,
-		}},
-		OverallStatus: bronzeStatus,
+		Layers: Layers{
+			Bronze: LayerSummary{
+				Status: bronzeStatus, TotalInput: bs.Overall.TotalInput, TotalOutput: bs.Overall.TotalOutput,
+				RejectionRate: bs.Overall.OverallRejectionRate,
+			},
+			Silver: sl,
+		},
+		OverallStatus: overall,
 	}
 	return r.Lake.PutJSON(ctx, lake.ReportKey("", d, "pipeline_summary.json"), s)
 }

@@ -1,0 +1,150 @@
+package silver
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// strategies fills cleaning_strategies: a DROP counts every row dropped with its code; any
+// other strategy counts the output rows its predicate holds for (one scan for all of them).
+func (b *build) strategies(ctx context.Context) error {
+	var sums []string
+	for _, st := range b.t.Strategies {
+		if st.Strategy != StrategyDrop {
+			sums = append(sums, fmt.Sprintf("CAST(COALESCE(SUM(CASE WHEN (%s) THEN 1 ELSE 0 END), 0) AS BIGINT)", st.Count))
+		}
+	}
+	counts := make([]int64, len(sums))
+	if len(sums) > 0 {
+		dest := make([]any, len(sums))
+		for i := range counts {
+			dest[i] = &counts[i]
+		}
+		if err := b.s.QueryRow(ctx, "SELECT "+strings.Join(sums, ", ")+" FROM output", dest...); err != nil {
+			return b.contractErr("strategy counts: %w", err)
+		}
+	}
+	i := 0
+	for _, st := range b.t.Strategies {
+		sc := StrategyCount{Strategy: st.Strategy, Field: st.Field, Reason: st.Reason, Code: st.Code}
+		if st.Strategy == StrategyDrop {
+			sc.RecordsAffected = b.drops[st.Code]
+		} else {
+			sc.RecordsAffected = counts[i]
+			i++
+		}
+		b.rep.CleaningStrategies = append(b.rep.CleaningStrategies, sc)
+	}
+	return nil
+}
+
+// metrics computes the contract's table-specific report fields.
+func (b *build) metrics(ctx context.Context) error {
+	for _, m := range b.t.Metrics {
+		var val any
+		switch {
+		case m.Dropped != "":
+			val = b.drops[m.Dropped]
+		case m.Value != "":
+			val = b.rep.counter(m.Value)
+		case m.SQL != "" && m.GroupBy == "":
+			var x any
+			if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM output", m.SQL), &x); err != nil {
+				return b.contractErr("metric %s: %w", m.Name, err)
+			}
+			val = jsonValue(x)
+		case m.SQL != "":
+			rows, err := b.s.Query(ctx, fmt.Sprintf("SELECT CAST(%s AS VARCHAR) AS k, %s AS v FROM output GROUP BY 1 ORDER BY 1", m.GroupBy, m.SQL))
+			if err != nil {
+				return b.contractErr("metric %s: %w", m.Name, err)
+			}
+			out := map[string]any{}
+			for rows.Next() {
+				var k sql.NullString
+				var v any
+				if err := rows.Scan(&k, &v); err != nil {
+					rows.Close()
+					return err
+				}
+				name := "null"
+				if k.Valid {
+					name = k.String
+				}
+				out[name] = jsonValue(v)
+			}
+			rows.Close()
+			val = out
+		default:
+			list, err := queryObjects(ctx, b.s.Query, m.Rows)
+			if err != nil {
+				return b.contractErr("metric %s: %w", m.Name, err)
+			}
+			val = list
+		}
+		if m.Section != "" {
+			if b.rep.Sections[m.Section] == nil {
+				b.rep.Sections[m.Section] = map[string]any{}
+			}
+			b.rep.Sections[m.Section][m.Name] = val
+		} else {
+			b.rep.Metrics[m.Name] = val
+		}
+	}
+	return nil
+}
+
+// queryObjects runs q and returns its rows as objects keyed by column name.
+func queryObjects(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), q string) ([]map[string]any, error) {
+	rows, err := query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	out := []map[string]any{}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		obj := make(map[string]any, len(cols))
+		for i, c := range cols {
+			obj[c] = jsonValue(vals[i])
+		}
+		out = append(out, obj)
+	}
+	return out, rows.Err()
+}
+
+// jsonValue normalises engine scalars for JSON: HUGEINT arrives as *big.Int, timestamps as
+// time.Time, and NaN/Inf cannot be encoded.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case *big.Int:
+		return json.Number(x.String())
+	case time.Time:
+		// Models that want a date string cast to VARCHAR; a bare time is ISO 8601.
+		return x.UTC().Format("2006-01-02T15:04:05.999999")
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return x
+	case []byte:
+		return string(x)
+	}
+	return v
+}
