@@ -138,13 +138,37 @@ func printRunSummary(a *app, st pipeline.RunState) {
 		return
 	}
 	fmt.Fprintf(a.stdout, "\n%s  run %s\n", st.RunDate, strings.ToUpper(st.Status))
-	fmt.Fprintf(a.stdout, "  %-14s %-8s %12s %12s %10s %8s\n", "table", "status", "input", "output", "rejected", "rate")
+	fmt.Fprintf(a.stdout, "  %-14s %-8s %12s %12s %10s %8s\n", "bronze", "status", "input", "output", "rejected", "rate")
 	for _, t := range sortedKeys(bs.Tables) {
 		ts := bs.Tables[t]
 		fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %8.4f\n", t, ts.Status, ts.InputCount, ts.OutputCount, ts.RejectCount, ts.RejectionRate)
 	}
 	o := bs.Overall
-	fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %8.4f\n\n", "overall", "", o.TotalInput, o.TotalOutput, o.TotalRejected, o.OverallRejectionRate)
+	fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %8.4f\n", "overall", "", o.TotalInput, o.TotalOutput, o.TotalRejected, o.OverallRejectionRate)
+	printSilverSummary(a, d, sortedKeys(bs.Tables))
+	fmt.Fprintln(a.stdout)
+}
+
+// printSilverSummary prints one line per silver table that has a report for d.
+func printSilverSummary(a *app, d lake.Date, tables []string) {
+	header := false
+	for _, t := range tables {
+		var r struct {
+			Status            string `json:"status"`
+			InputCount        int64  `json:"input_count"`
+			DuplicatesRemoved int64  `json:"duplicates_removed"`
+			OutputCount       int64  `json:"output_count"`
+			NotInLatest       int64  `json:"not_in_latest_snapshot"`
+		}
+		if err := a.lake.GetJSON(context.Background(), lake.ReportKey(lake.Silver, d, t+"_report.json"), &r); err != nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintf(a.stdout, "  %-14s %-8s %12s %12s %10s %12s\n", "silver", "status", "input", "output", "dup", "not latest")
+			header = true
+		}
+		fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %12d\n", t, r.Status, r.InputCount, r.OutputCount, r.DuplicatesRemoved, r.NotInLatest)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
