@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/notify"
 	"github.com/metalake/metalake/internal/pipeline"
 )
 
@@ -16,6 +18,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	date := fs.String("date", "", "run date (YYYY-MM-DD)")
 	to := fs.String("to", "", "last run date of a range; dates with raw data run in order")
 	force := fs.Bool("force", false, "rerun dates that already succeeded, replacing their outputs")
+	resume := fs.Bool("resume", false, "rerun only the tasks that did not succeed in the date's last attempt (and their downstream)")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	if err := a.parse(fs, args); err != nil {
 		return err
@@ -23,6 +26,9 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	from, err := parseDateFlag("date", *date)
 	if err != nil {
 		return err
+	}
+	if *resume && *force {
+		return usagef("run: %v", pipeline.ErrResumeWithForce)
 	}
 	until := from
 	if *to != "" {
@@ -52,7 +58,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	}
 	return a.withLakeLock(ctx, r.Lake, from.String(), func(ctx context.Context) error {
 		for _, d := range dates {
-			st, err := r.Run(ctx, d, pipeline.Options{Force: *force})
+			st, err := r.Run(ctx, d, pipeline.Options{Force: *force, Resume: *resume})
 			if errors.Is(err, pipeline.ErrAlreadySucceeded) {
 				fmt.Fprintf(a.stdout, "%s already succeeded; use --force to rerun\n", d)
 				continue
@@ -86,8 +92,14 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		return nil, err
 	}
 	r := &pipeline.Runner{Lake: lk, Engine: eng, Contracts: set, Log: a.log,
-		Parallelism: a.cfg.Pipeline.Parallelism, BronzeRetries: a.cfg.Pipeline.Retries.Bronze,
-		RetryDelay: a.cfg.Pipeline.RetryDelay}
+		Parallelism: a.cfg.Pipeline.Parallelism, RetryDelay: a.cfg.Pipeline.RetryDelay,
+		BronzeRetries: a.cfg.Pipeline.Retries.Bronze, SilverRetries: a.cfg.Pipeline.Retries.Silver,
+		GoldRetries: a.cfg.Pipeline.Retries.Gold}
+	notifier, err := notify.New(a.cfg.Notify, os.Getenv, a.log)
+	if err != nil {
+		return nil, usagef("notify: %v", err)
+	}
+	r.Notifier = notifier
 	if progress {
 		r.Observe = newProgress(a.stdout, a.logFormat == "json").observe
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/notify"
@@ -47,10 +46,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	notifier, err := notify.New(a.cfg.Notify, os.Getenv, a.log)
-	if err != nil {
-		return usagef("serve: %v", err)
-	}
+	notifier := r.Notifier
 	loop := &serve.Loop{
 		Schedule: sched,
 		RawWait:  a.cfg.Schedule.RawWait,

@@ -59,6 +59,9 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		if r.FinishedAt != nil {
 			fmt.Fprintf(a.stdout, "  took %.1fs", r.FinishedAt.Sub(r.StartedAt).Seconds())
 		}
+		if r.Stale {
+			fmt.Fprintf(a.stdout, "  STALE: %s", r.StaleReason)
+		}
 		fmt.Fprintln(a.stdout)
 		if *date == "" && r.Status == pipeline.StatusSuccess {
 			continue

@@ -287,3 +287,29 @@ func sanitize(s string) string {
 		return r
 	}, s)
 }
+
+// Fingerprint returns "rows:hash" of the Parquet files' content, ignoring the named columns
+// (processing-time audit columns) and row order, so two writes of the same business content
+// compare equal and any changed value does not.
+func (s *Session) Fingerprint(ctx context.Context, files []string, exclude []string) (string, error) {
+	if len(files) == 0 {
+		return "0:0", nil
+	}
+	lits := make([]string, len(files))
+	for i, f := range files {
+		lits[i] = Literal(f)
+	}
+	ex := make([]string, len(exclude))
+	for i, c := range exclude {
+		ex[i] = Literal(c)
+	}
+	exList := "''"
+	if len(ex) > 0 {
+		exList = strings.Join(ex, ", ")
+	}
+	var fp string
+	err := s.QueryRow(ctx, fmt.Sprintf(
+		"SELECT CAST(COUNT(*) AS VARCHAR) || ':' || CAST(COALESCE(SUM(hash(*COLUMNS(c -> c NOT IN (%s)))), 0) AS VARCHAR) FROM read_parquet([%s], union_by_name = true)",
+		exList, strings.Join(lits, ", ")), &fp)
+	return fp, err
+}

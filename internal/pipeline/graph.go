@@ -17,12 +17,15 @@ import (
 // check_raw_files → bronze_{t} → bronze_summary → check_bronze_completion → silver_{t} (in the
 // contracts' order) → validate_silver_output → silver_dq → check_silver_completion →
 // pipeline_summary.
-func (r *Runner) graph(d lake.Date, reports *reportSet) (*dag.Graph, error) {
+func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (*dag.Graph, error) {
 	silverSet, err := silver.Default()
 	if err != nil {
 		return nil, err
 	}
-	silverState := &silverRun{reports: map[string]*silver.Report{}}
+	silverState := &silverRun{outputs: map[string]int64{}}
+	if err := silverState.resumeFrom(ctx, r.Lake, d, done); err != nil {
+		return nil, err
+	}
 	job := &bronze.Job{Lake: r.Lake, Engine: r.Engine, Contracts: r.Contracts, Log: r.log(), Now: r.Now}
 	tasks := []dag.Task{{
 		ID:  "check_raw_files",
@@ -35,10 +38,7 @@ func (r *Runner) graph(d lake.Date, reports *reportSet) (*dag.Graph, error) {
 		tasks = append(tasks, dag.Task{
 			ID: id, Deps: []string{"check_raw_files"}, Retries: r.BronzeRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
-				rep, err := job.Run(ctx, t, d)
-				if rep != nil {
-					reports.putBronze(rep)
-				}
+				_, err := job.Run(ctx, t, d)
 				return err
 			},
 		})
@@ -58,6 +58,8 @@ func (r *Runner) graph(d lake.Date, reports *reportSet) (*dag.Graph, error) {
 			Run: func(ctx context.Context) error {
 				return r.writePipelineSummary(ctx, d, silverState.summary(silverSet))
 			}},
+		dag.Task{ID: "notify", Deps: []string{"pipeline_summary"}, AllDone: true, Retries: 2, RetryDelay: r.RetryDelay,
+			Run: func(ctx context.Context) error { return r.notify(ctx, d) }},
 	)
 	return dag.New(tasks...)
 }

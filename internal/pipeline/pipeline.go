@@ -9,11 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/metalake/metalake/internal/bronze"
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/notify"
 )
 
 // Runner runs the pipeline for run dates. Lake, Engine and Contracts are required.
@@ -24,9 +24,14 @@ type Runner struct {
 	Log         *slog.Logger
 	Now         func() time.Time
 	Parallelism int
-	// BronzeRetries is how often a retryable bronze failure is retried (SPEC: 1).
+	// BronzeRetries, SilverRetries and GoldRetries are how often a retryable failure of a
+	// layer's task is retried (SPEC: 1, 2, 2). Data-contract failures are never retried.
 	BronzeRetries int
-	RetryDelay    time.Duration
+	SilverRetries int
+	GoldRetries   int
+	// Notifier receives the pipeline summary of every run (the notify task); nil: log only.
+	Notifier   notify.Notifier
+	RetryDelay time.Duration
 	// Observe, when set, receives every task status change (progress display).
 	Observe func(date lake.Date, r dag.Result)
 }
@@ -35,7 +40,13 @@ type Runner struct {
 type Options struct {
 	// Force reruns a date that already succeeded, replacing its outputs.
 	Force bool
+	// Resume reruns only the tasks of the date's last attempt that did not succeed, and
+	// everything downstream of them. It cannot be combined with Force.
+	Resume bool
 }
+
+// ErrResumeWithForce is returned by Run when both Resume and Force are set.
+var ErrResumeWithForce = errors.New("--resume and --force cannot be combined: --force reruns everything, --resume only what did not succeed")
 
 // ErrAlreadySucceeded is returned by Run when the date already succeeded and Force is off.
 var ErrAlreadySucceeded = errors.New("already succeeded; use --force to rerun")
@@ -76,23 +87,44 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	if err != nil {
 		return RunState{}, fmt.Errorf("run %s: read state: %w", d, err)
 	}
+	if o.Resume && o.Force {
+		return RunState{}, ErrResumeWithForce
+	}
 	if ok && prev.Status == StatusSuccess && !o.Force {
 		return prev, ErrAlreadySucceeded
 	}
-	reports := &reportSet{bronze: map[string]*bronze.Report{}}
-	g, err := r.graph(d, reports)
+	done := map[string]bool{}
+	if o.Resume && ok {
+		done = resumable(prev)
+	}
+	g, err := r.graph(ctx, d, done)
 	if err != nil {
 		return RunState{}, err
 	}
+	// A task that succeeded before but depends on one that did not must run again.
+	var redo []string
+	for _, id := range g.IDs() {
+		if !done[id] {
+			redo = append(redo, id)
+		}
+	}
+	for _, id := range g.Downstream(redo...) {
+		delete(done, id)
+	}
 	st := RunState{RunDate: d.String(), Status: StatusRunning, StartedAt: r.now().UTC()}
 	for _, id := range g.IDs() {
-		st.Tasks = append(st.Tasks, TaskState{Task: id, Status: dag.Pending})
+		ts := TaskState{Task: id, Status: dag.Pending}
+		if done[id] {
+			ts = prevTask(prev, id)
+		}
+		st.Tasks = append(st.Tasks, ts)
 	}
 	if err := saveState(ctx, r.Lake, st); err != nil {
 		return st, fmt.Errorf("run %s: write state: %w", d, err)
 	}
 	var mu sync.Mutex
 	results := g.Execute(ctx, dag.Options{
+		Done:        done,
 		Parallelism: r.Parallelism,
 		Now:         r.now,
 		Observe: func(res dag.Result) {
@@ -112,6 +144,11 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	var first *RunError
 	st.Tasks = nil
 	for _, res := range g.Sorted(results) {
+		if done[res.ID] {
+			// Resumed: the task's latest state is the earlier success (attempts unchanged).
+			st.Tasks = append(st.Tasks, prevTask(prev, res.ID))
+			continue
+		}
 		st.Tasks = merge(st.Tasks, res)
 		if res.Status == dag.Failed && first == nil {
 			first = &RunError{RunDate: d.String(), Task: res.ID, Err: res.Err}
@@ -123,6 +160,11 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	for _, t := range st.Tasks {
 		if t.Status != dag.Success && t.Status != dag.Skipped {
 			st.Status = StatusFailed
+		}
+	}
+	if st.Status == StatusSuccess {
+		if err := r.markStale(ctx, d, prev, ok, &st); err != nil {
+			return st, fmt.Errorf("run %s: stale check: %w", d, err)
 		}
 	}
 	if err := saveState(ctx, r.Lake, st); err != nil {
@@ -160,14 +202,22 @@ func merge(tasks []TaskState, res dag.Result) []TaskState {
 	return append(tasks, ts)
 }
 
-// reportSet collects the reports tasks hand to later tasks within one run.
-type reportSet struct {
-	mu     sync.Mutex
-	bronze map[string]*bronze.Report
+// resumable returns the tasks of an earlier attempt that succeeded.
+func resumable(prev RunState) map[string]bool {
+	done := map[string]bool{}
+	for _, t := range prev.Tasks {
+		if t.Status == dag.Success || t.Status == dag.Skipped {
+			done[t.Task] = true
+		}
+	}
+	return done
 }
 
-func (s *reportSet) putBronze(r *bronze.Report) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.bronze[r.Table] = r
+func prevTask(prev RunState, id string) TaskState {
+	for _, t := range prev.Tasks {
+		if t.Task == id {
+			return t
+		}
+	}
+	return TaskState{Task: id, Status: dag.Skipped}
 }

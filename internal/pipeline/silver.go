@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/metalake/metalake/internal/dag"
@@ -9,24 +11,20 @@ import (
 	"github.com/metalake/metalake/internal/silver"
 )
 
-// SilverRetries is how often a retryable silver failure is retried (SPEC §6: silver 2). A
-// data-contract failure (missing input, depends_on_past, accounting) is never retried.
-const SilverRetries = 2
-
 // silverRun collects what the silver tasks of one run did, for the pipeline summary: a layer
 // is SUCCESS only when it truly ran and passed in this run, never because of files left by an
 // earlier one.
 type silverRun struct {
 	mu       sync.Mutex
-	reports  map[string]*silver.Report // tables that succeeded in this run
-	complete bool                      // check_silver_completion passed in this run
+	outputs  map[string]int64 // output rows of the tables that succeeded (in this run, or in the attempt a resume continues)
+	complete bool             // check_silver_completion passed in this run
 	started  bool
 }
 
 func (s *silverRun) put(rep *silver.Report) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reports[rep.Table] = rep
+	s.outputs[rep.Table] = rep.OutputCount
 }
 
 // silverTasks declares silver_{table} (ordered by the contracts' depends_on/after: users →
@@ -47,7 +45,7 @@ func (r *Runner) silverTasks(d lake.Date, set *silver.Set, run *silverRun) []dag
 		ids = append(ids, id)
 		table := t.Name
 		tasks = append(tasks, dag.Task{
-			ID: id, Deps: deps, Retries: SilverRetries, RetryDelay: r.RetryDelay,
+			ID: id, Deps: deps, Retries: r.SilverRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
 				run.mu.Lock()
 				run.started = true
@@ -64,7 +62,7 @@ func (r *Runner) silverTasks(d lake.Date, set *silver.Set, run *silverRun) []dag
 		dag.Task{ID: "validate_silver_output", Deps: ids, Run: func(ctx context.Context) error {
 			return silver.ValidateOutput(ctx, r.Lake, set, d)
 		}},
-		dag.Task{ID: "silver_dq", Deps: []string{"validate_silver_output"}, Retries: SilverRetries, RetryDelay: r.RetryDelay,
+		dag.Task{ID: "silver_dq", Deps: []string{"validate_silver_output"}, Retries: r.SilverRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
 				q := &silver.DQ{Lake: r.Lake, Engine: r.Engine, Contracts: set, Log: r.log(), Now: r.Now}
 				_, err := q.Run(ctx, d)
@@ -87,16 +85,36 @@ func (r *Runner) silverTasks(d lake.Date, set *silver.Set, run *silverRun) []dag
 func (s *silverRun) summary(set *silver.Set) SilverLayer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := SilverLayer{Status: "NOT_RUN", TablesProcessed: len(s.reports), Tables: map[string]int64{}}
-	for t, rep := range s.reports {
-		out.TotalOutput += rep.OutputCount
-		out.Tables[t] = rep.OutputCount
+	out := SilverLayer{Status: "NOT_RUN", TablesProcessed: len(s.outputs), Tables: map[string]int64{}}
+	for t, n := range s.outputs {
+		out.TotalOutput += n
+		out.Tables[t] = n
 	}
 	switch {
-	case s.complete && len(s.reports) == len(set.Tables):
+	case s.complete && len(s.outputs) == len(set.Tables):
 		out.Status = "SUCCESS"
 	case s.started:
 		out.Status = "FAILED"
 	}
 	return out
+}
+
+// resumeFrom records what the attempt being resumed already did (done tasks do not run again).
+func (s *silverRun) resumeFrom(ctx context.Context, lk *lake.Lake, d lake.Date, done map[string]bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id := range done {
+		table, ok := strings.CutPrefix(id, "silver_")
+		if !ok || table == "dq" {
+			continue
+		}
+		rep, err := silver.ReadReport(ctx, lk, table, d)
+		if err != nil {
+			return fmt.Errorf("resume %s: %s succeeded earlier but its report is unreadable: %w", d, id, err)
+		}
+		s.outputs[table] = rep.OutputCount
+		s.started = true
+	}
+	s.complete = done["check_silver_completion"]
+	return nil
 }

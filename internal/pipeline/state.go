@@ -22,6 +22,14 @@ type RunState struct {
 	StartedAt  time.Time   `json:"started_at"`
 	FinishedAt *time.Time  `json:"finished_at,omitempty"`
 	Tasks      []TaskState `json:"tasks"`
+	// Stale says a rerun of an earlier date changed that date's outputs after this one ran.
+	Stale       bool   `json:"stale,omitempty"`
+	StaleReason string `json:"stale_reason,omitempty"`
+	// MarkedStale lists the later dates this run made stale.
+	MarkedStale []string `json:"marked_stale,omitempty"`
+	// Fingerprint summarises the business content of the date's outputs ("rows:hash" per
+	// table), to tell whether a rerun changed them.
+	Fingerprint map[string]string `json:"fingerprint,omitempty"`
 }
 
 // TaskState is the latest state of one task.

@@ -15,6 +15,8 @@ type PipelineSummary struct {
 	ExecutionTime string `json:"execution_time"`
 	Layers        Layers `json:"layers"`
 	OverallStatus string `json:"overall_status"`
+	// Stale is set when a rerun of an earlier date changed the inputs this run used.
+	Stale bool `json:"stale,omitempty"`
 }
 
 // Layers holds one line per layer.

@@ -1,0 +1,184 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/metalake/metalake/internal/bronze"
+	"github.com/metalake/metalake/internal/dag"
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/notify"
+	"github.com/metalake/metalake/internal/pipeline"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// flaky fails the first upload under a prefix with an I/O error, as a network store would.
+type flaky struct {
+	storage.Bucket
+	mu     sync.Mutex
+	prefix string
+	failed bool
+}
+
+func (f *flaky) Upload(ctx context.Context, name string, r io.Reader) error {
+	f.mu.Lock()
+	fail := !f.failed && strings.HasPrefix(name, f.prefix)
+	f.failed = f.failed || fail
+	f.mu.Unlock()
+	if fail {
+		return errors.New("connection reset by peer")
+	}
+	return f.Bucket.Upload(ctx, name, r)
+}
+
+type recorder struct {
+	mu   sync.Mutex
+	msgs []notify.Message
+}
+
+func (r *recorder) Notify(_ context.Context, m notify.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, m)
+	return nil
+}
+
+func rawPath(t *testing.T, r *pipeline.Runner, table string, d lake.Date) string {
+	t.Helper()
+	p, ok := r.Lake.B.(storage.LocalPather).LocalPath(lake.RawKey(table, d))
+	if !ok {
+		t.Fatalf("no raw %s for %s", table, d)
+	}
+	return p
+}
+
+func TestTransientFailureIsRetried(t *testing.T) {
+	t.Parallel()
+	r, dates := newRunner(t, 1)
+	r.BronzeRetries = 1
+	r.Lake = lake.New(&flaky{Bucket: r.Lake.B, prefix: "bronze/users/"})
+	st, err := r.Run(context.Background(), dates[0], pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts := taskState(st, "bronze_users"); ts.Status != dag.Success || ts.Attempts != 2 {
+		t.Errorf("bronze_users %+v, want success after 2 attempts", ts)
+	}
+}
+
+func TestCircuitBreakerIsNotRetriedAndResumeRerunsOnlyWhatFailed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 1)
+	r.BronzeRetries = 3
+	rec := &recorder{}
+	r.Notifier = rec
+	d := dates[0]
+	path := rawPath(t, r, "users", d)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(good), "\n"), "\n")
+	bad := append([]string{}, lines...)
+	for i := 0; i < len(lines)/3; i++ {
+		bad = append(bad, ",ghost,01/01/2024,1,,")
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(bad, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first, err := r.Run(ctx, d, pipeline.Options{})
+	var te *bronze.RejectThresholdError
+	if !errors.As(err, &te) {
+		t.Fatalf("want the circuit breaker, got %v", err)
+	}
+	if ts := taskState(first, "bronze_users"); ts.Status != dag.Failed || ts.Attempts != 1 {
+		t.Errorf("bronze_users %+v: a data-contract failure must not be retried", ts)
+	}
+	if ts := taskState(first, "silver_users"); ts.Status != dag.UpstreamFailed {
+		t.Errorf("silver_users %+v, want upstream_failed", ts)
+	}
+	if len(rec.msgs) != 1 || !rec.msgs[0].Failed || !strings.Contains(rec.msgs[0].Subject, d.String()) {
+		t.Errorf("failure notification: %+v", rec.msgs)
+	}
+
+	// Fix the input, resume: only bronze_users and what depends on it run again.
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(ctx, d, pipeline.Options{Resume: true, Force: true}); !errors.Is(err, pipeline.ErrResumeWithForce) {
+		t.Errorf("--resume --force: %v", err)
+	}
+	second, err := r.Run(ctx, d, pipeline.Options{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"bronze_datasets", "bronze_kernels", "check_raw_files"} {
+		before, after := taskState(first, id), taskState(second, id)
+		if after.Status != dag.Success || after.Attempts != 1 || !after.StartedAt.Equal(*before.StartedAt) {
+			t.Errorf("%s was rerun on resume: before %+v after %+v", id, before, after)
+		}
+	}
+	for _, id := range []string{"bronze_users", "bronze_summary", "silver_users", "silver_datasets", "pipeline_summary"} {
+		if after := taskState(second, id); after.Status != dag.Success || !after.StartedAt.After(*taskState(first, "check_raw_files").StartedAt) {
+			t.Errorf("%s not rerun on resume: %+v", id, after)
+		}
+	}
+	if s := summary(t, r, d); s.OverallStatus != "SUCCESS" || s.Layers.Silver.TablesProcessed != 5 {
+		t.Errorf("summary after resume: %+v", s)
+	}
+	if len(rec.msgs) != 2 || rec.msgs[1].Failed {
+		t.Errorf("success notification: %+v", rec.msgs)
+	}
+}
+
+func TestRerunThatChangesOutputsMarksLaterDatesStale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 3)
+	for _, d := range dates {
+		if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A rerun that changes nothing marks nothing.
+	st, err := r.Run(ctx, dates[1], pipeline.Options{Force: true})
+	if err != nil || len(st.MarkedStale) != 0 {
+		t.Fatalf("identical rerun marked %v stale (%v)", st.MarkedStale, err)
+	}
+	// Rename a user on day 1 and rerun it: days 2 and 3 are stale.
+	path := rawPath(t, r, "users", dates[0])
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(string(b), "\n")
+	fields := strings.SplitN(lines[1], ",", 3)
+	fields[1] = "renamed_by_test"
+	lines[1] = strings.Join(fields, ",")
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
+	st, err = r.Run(ctx, dates[0], pipeline.Options{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.MarkedStale) != 2 {
+		t.Fatalf("marked stale: %v, want the two later dates", st.MarkedStale)
+	}
+	for _, d := range dates[1:] {
+		later, _, _ := pipeline.LoadState(ctx, r.Lake, d)
+		if !later.Stale || !strings.Contains(later.StaleReason, "--force") || !summary(t, r, d).Stale {
+			t.Errorf("%s: stale %v %q summary %v", d, later.Stale, later.StaleReason, summary(t, r, d).Stale)
+		}
+	}
+	// Recomputing in order clears it.
+	for _, d := range dates[1:] {
+		if _, err := r.Run(ctx, d, pipeline.Options{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		if later, _, _ := pipeline.LoadState(ctx, r.Lake, d); later.Stale {
+			t.Errorf("%s still stale after recompute", d)
+		}
+	}
+}

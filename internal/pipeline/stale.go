@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/silver"
+)
+
+// auditColumns may differ between two runs of the same date; they never count as a change.
+var auditColumns = []string{"ingest_ts", "silver_processed_ts", "created_at_ts", "created_at", "updated_at", "pipeline_run_id"}
+
+// fingerprint summarises the business content of d's silver partitions (gold's too, as they
+// land), one "rows:hash" per table.
+func (r *Runner) fingerprint(ctx context.Context, d lake.Date) (map[string]string, error) {
+	set, err := silver.Default()
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Engine.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	tmp, err := r.Engine.TempDir("fingerprint")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	out := map[string]string{}
+	for _, t := range set.Tables {
+		dir := lake.PartitionDir(lake.Silver, t.Name, d)
+		m, ok, err := r.Lake.ReadManifest(ctx, dir)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("silver %s %s: %v", t.Name, d, err)
+		}
+		var files []string
+		for _, f := range m.Files {
+			p, _, err := r.Lake.Localize(ctx, dir+f.Name, tmp)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, p)
+		}
+		fp, err := s.Fingerprint(ctx, files, auditColumns)
+		if err != nil {
+			return nil, err
+		}
+		out["silver."+t.Name] = fp
+	}
+	return out, nil
+}
+
+// markStale records d's fingerprint and, when a rerun changed d's outputs, marks every later
+// date that had succeeded as stale (its results were computed from the old d): their state
+// and pipeline summary say so until they are recomputed with --date D --to LATEST --force.
+func (r *Runner) markStale(ctx context.Context, d lake.Date, prev RunState, hadPrev bool, st *RunState) error {
+	fp, err := r.fingerprint(ctx, d)
+	if err != nil {
+		return err
+	}
+	st.Fingerprint = fp
+	if !hadPrev || prev.Fingerprint == nil || maps.Equal(prev.Fingerprint, fp) {
+		return nil
+	}
+	later, err := ListStates(ctx, r.Lake)
+	if err != nil {
+		return err
+	}
+	for _, l := range later {
+		ld, err := lake.ParseDate(l.RunDate)
+		if err != nil || !ld.After(d) || l.Status != StatusSuccess {
+			continue
+		}
+		l.Stale = true
+		l.StaleReason = fmt.Sprintf("%s was rerun and its outputs changed; recompute with: metalake run --date %s --to %s --force", d, d, ld)
+		if err := saveState(ctx, r.Lake, l); err != nil {
+			return err
+		}
+		key := lake.ReportKey("", ld, "pipeline_summary.json")
+		var s PipelineSummary
+		if err := r.Lake.GetJSON(ctx, key, &s); err == nil {
+			s.Stale = true
+			if err := r.Lake.PutJSON(ctx, key, s); err != nil {
+				return err
+			}
+		}
+		st.MarkedStale = append(st.MarkedStale, l.RunDate)
+		r.log().Warn("later date is stale", "run_date", l.RunDate, "because", d.String())
+	}
+	return nil
+}
