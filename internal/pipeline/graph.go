@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/metalake/metalake/internal/bronze"
+	"github.com/metalake/metalake/internal/catalog"
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
@@ -31,20 +32,20 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 		ID:  "check_raw_files",
 		Run: func(ctx context.Context) error { return CheckRawFiles(ctx, r.Lake, r.Contracts, d) },
 	}}
-	var bronzeIDs []string
+	var catalogIDs []string
 	for _, t := range r.Contracts.Names() {
 		id := "bronze_" + t
-		bronzeIDs = append(bronzeIDs, id)
 		tasks = append(tasks, dag.Task{
 			ID: id, Deps: []string{"check_raw_files"}, Retries: r.BronzeRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
 				_, err := job.Run(ctx, t, d)
 				return err
 			},
-		})
+		}, r.catalogTask(lake.Bronze, t, d, id, r.BronzeRetries))
+		catalogIDs = append(catalogIDs, "catalog_bronze_"+t)
 	}
 	tasks = append(tasks,
-		dag.Task{ID: "bronze_summary", Deps: bronzeIDs, AllDone: true, Run: func(ctx context.Context) error {
+		dag.Task{ID: "bronze_summary", Deps: catalogIDs, AllDone: true, Run: func(ctx context.Context) error {
 			_, err := r.writeBronzeSummary(ctx, d)
 			return err
 		}},
@@ -62,6 +63,19 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 			Run: func(ctx context.Context) error { return r.notify(ctx, d) }},
 	)
 	return dag.New(tasks...)
+}
+
+// catalogTask crawls layer.table's partition of d after the task that wrote it (the plan's
+// crawler tasks): catalog_{layer}_{table}.
+func (r *Runner) catalogTask(layer, table string, d lake.Date, after string, retries int) dag.Task {
+	c := &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Log: r.log(), Now: r.Now}
+	return dag.Task{
+		ID: "catalog_" + layer + "_" + table, Deps: []string{after}, Retries: retries, RetryDelay: r.RetryDelay,
+		Run: func(ctx context.Context) error {
+			_, err := c.Crawl(ctx, layer, table, lake.PartitionDir(layer, table, d), d)
+			return err
+		},
+	}
 }
 
 // MissingRawError lists every raw table missing for a date.

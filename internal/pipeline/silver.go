@@ -56,7 +56,8 @@ func (r *Runner) silverTasks(d lake.Date, set *silver.Set, run *silverRun) []dag
 				}
 				return err
 			},
-		})
+		}, r.catalogTask(lake.Silver, table, d, id, r.SilverRetries))
+		ids = append(ids, "catalog_silver_"+table)
 	}
 	tasks = append(tasks,
 		dag.Task{ID: "validate_silver_output", Deps: ids, Run: func(ctx context.Context) error {

@@ -1,0 +1,193 @@
+// Package catalog is metalake's crawler (the plan's Glue crawlers): after a table's partition
+// is published it records the table's schema, partitions, row counts and schema versions in
+// the lake at _catalog/{layer}/{table}.json. A schema change adds a version and is logged
+// (the plan's UPDATE_IN_DATABASE policy); a removed column is logged and kept in the history,
+// never silently dropped (the plan's LOG deletion policy).
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// Column is one column of a schema version.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// SchemaVersion is one schema the table has had.
+type SchemaVersion struct {
+	Version    int       `json:"version"`
+	FirstSeen  string    `json:"first_seen_run_date"`
+	Columns    []Column  `json:"columns"`
+	Added      []string  `json:"added,omitempty"`
+	Removed    []string  `json:"removed,omitempty"`
+	Changed    []string  `json:"type_changed,omitempty"`
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// Partition is one crawled partition.
+type Partition struct {
+	Rows          int64 `json:"rows"`
+	Files         int   `json:"files"`
+	Bytes         int64 `json:"bytes"`
+	SchemaVersion int   `json:"schema_version"`
+}
+
+// Table is the catalog entry of one table.
+type Table struct {
+	Layer         string               `json:"layer"`
+	Table         string               `json:"table"`
+	Location      string               `json:"location"`
+	Format        string               `json:"format"`
+	PartitionKeys []string             `json:"partition_keys"`
+	Schemas       []SchemaVersion      `json:"schema_versions"`
+	Partitions    map[string]Partition `json:"partitions"`
+	UpdatedAt     time.Time            `json:"updated_at"`
+}
+
+// Key is where the entry of a table lives.
+func Key(layer, table string) string { return fmt.Sprintf("_catalog/%s/%s.json", layer, table) }
+
+// Crawler records partitions. Lake and Engine are required.
+type Crawler struct {
+	Lake   *lake.Lake
+	Engine *engine.DuckDB
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Crawl records the committed partition dir (run date d) of layer.table. A missing partition
+// is an error: crawling runs after a successful publish.
+func (c *Crawler) Crawl(ctx context.Context, layer, table, dir string, d lake.Date) (Table, error) {
+	m, ok, err := c.Lake.ReadManifest(ctx, dir)
+	if err != nil {
+		return Table{}, err
+	}
+	if !ok {
+		return Table{}, fmt.Errorf("catalog %s.%s %s: no committed partition in %s", layer, table, d, dir)
+	}
+	var t Table
+	err = c.Lake.GetJSON(ctx, Key(layer, table), &t)
+	if err != nil && !storage.IsNotFound(err) {
+		return Table{}, err
+	}
+	if err != nil {
+		t = Table{Layer: layer, Table: table, Location: lake.TableDir(layer, table), Format: "parquet",
+			PartitionKeys: []string{"run_date"}, Partitions: map[string]Partition{}}
+	}
+	cols, err := c.schema(ctx, dir, m)
+	if err != nil {
+		return Table{}, fmt.Errorf("catalog %s.%s %s: %w", layer, table, d, err)
+	}
+	version := 0
+	if n := len(t.Schemas); n > 0 {
+		version = t.Schemas[n-1].Version
+	}
+	if cols != nil {
+		var prev []Column
+		if n := len(t.Schemas); n > 0 {
+			prev = t.Schemas[n-1].Columns
+		}
+		if !slices.Equal(prev, cols) {
+			sv := diff(prev, cols)
+			sv.Version, sv.FirstSeen, sv.RecordedAt = version+1, d.String(), c.now()
+			version = sv.Version
+			t.Schemas = append(t.Schemas, sv)
+			if len(prev) > 0 {
+				c.log().Warn("schema changed", "table", layer+"."+table, "run_date", d.String(), "version", version,
+					"added", sv.Added, "removed", sv.Removed, "type_changed", sv.Changed)
+			}
+		}
+	}
+	p := Partition{Rows: m.Rows, Files: len(m.Files), SchemaVersion: version}
+	for _, f := range m.Files {
+		p.Bytes += f.Bytes
+	}
+	t.Partitions[d.String()] = p
+	t.UpdatedAt = c.now()
+	return t, c.Lake.PutJSON(ctx, Key(layer, table), t)
+}
+
+func diff(prev, cols []Column) SchemaVersion {
+	sv := SchemaVersion{Columns: cols}
+	old := map[string]string{}
+	for _, c := range prev {
+		old[c.Name] = c.Type
+	}
+	now := map[string]bool{}
+	for _, c := range cols {
+		now[c.Name] = true
+		switch t, ok := old[c.Name]; {
+		case len(prev) > 0 && !ok:
+			sv.Added = append(sv.Added, c.Name)
+		case ok && t != c.Type:
+			sv.Changed = append(sv.Changed, c.Name)
+		}
+	}
+	for _, c := range prev {
+		if !now[c.Name] {
+			sv.Removed = append(sv.Removed, c.Name)
+		}
+	}
+	return sv
+}
+
+// schema reads the column names and types of a partition (nil for an empty partition).
+func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Column, error) {
+	if len(m.Files) == 0 {
+		return nil, nil
+	}
+	tmp, err := c.Engine.TempDir("catalog")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	// One file carries the schema: every file of a partition is written by one query.
+	p, _, err := c.Lake.Localize(ctx, dir+m.Files[0].Name, tmp)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.Engine.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	rows, err := s.Query(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+engine.Literal(p)+"))")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []Column
+	for rows.Next() {
+		var col Column
+		if err := rows.Scan(&col.Name, &col.Type); err != nil {
+			return nil, err
+		}
+		cols = append(cols, col)
+	}
+	return cols, rows.Err()
+}
+
+func (c *Crawler) now() time.Time {
+	if c.Now != nil {
+		return c.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (c *Crawler) log() *slog.Logger {
+	if c.Log != nil {
+		return c.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}

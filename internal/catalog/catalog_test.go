@@ -1,0 +1,75 @@
+package catalog_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/metalake/metalake/internal/catalog"
+	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+func TestCrawlRecordsSchemaVersionsAndLogsRemovedColumns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng, err := engine.Open(ctx, engine.Options{Threads: 1, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	lk := lake.New(storage.NewMemory())
+	var logs bytes.Buffer
+	c := &catalog.Crawler{Lake: lk, Engine: eng, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	publish := func(date, query string) lake.Date {
+		d, _ := lake.ParseDate(date)
+		s, err := eng.Session(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		files, err := s.WriteParquet(ctx, query, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lf []lake.File
+		for _, f := range files {
+			lf = append(lf, lake.File{Path: f.Path, Rows: f.Rows})
+		}
+		if _, err := lk.Publish(ctx, lake.PartitionDir(lake.Bronze, "users", d), lake.Manifest{Attempt: lake.NewAttemptID(time.Now())}, lf); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d1 := publish("2024-01-01", "SELECT 'U1' AS user_id, 'a' AS user_name, 'VN' AS country_code FROM range(3)")
+	if _, err := c.Crawl(ctx, lake.Bronze, "users", lake.PartitionDir(lake.Bronze, "users", d1), d1); err != nil {
+		t.Fatal(err)
+	}
+	d2 := publish("2024-01-02", "SELECT 'U1' AS user_id, 'a' AS user_name, 1 AS performance_tier FROM range(5)")
+	tab, err := c.Crawl(ctx, lake.Bronze, "users", lake.PartitionDir(lake.Bronze, "users", d2), d2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Schemas) != 2 {
+		t.Fatalf("schema versions %+v", tab.Schemas)
+	}
+	v2 := tab.Schemas[1]
+	if v2.Version != 2 || v2.FirstSeen != "2024-01-02" || strings.Join(v2.Added, ",") != "performance_tier" || strings.Join(v2.Removed, ",") != "country_code" {
+		t.Errorf("version 2: %+v", v2)
+	}
+	if tab.Partitions["2024-01-01"].Rows != 3 || tab.Partitions["2024-01-02"].Rows != 5 || tab.Partitions["2024-01-02"].SchemaVersion != 2 {
+		t.Errorf("partitions %+v", tab.Partitions)
+	}
+	if !strings.Contains(logs.String(), "schema changed") || !strings.Contains(logs.String(), "country_code") {
+		t.Errorf("removed column not logged: %s", logs.String())
+	}
+	// Crawling the same partition again changes nothing but the timestamp.
+	again, err := c.Crawl(ctx, lake.Bronze, "users", lake.PartitionDir(lake.Bronze, "users", d2), d2)
+	if err != nil || len(again.Schemas) != 2 {
+		t.Errorf("recrawl: %d versions, %v", len(again.Schemas), err)
+	}
+}
