@@ -9,10 +9,6 @@ import (
 	"github.com/metalake/metalake/internal/lake"
 )
 
-// GoldRetries is how often a retryable gold failure is retried (SPEC §6: gold 2). A failed
-// data-quality check, a missing input or a failed validation is never retried.
-const GoldRetries = 2
-
 // goldRun collects what the gold tasks of one run did, for the pipeline summary: gold is
 // SUCCESS only when validate_gold_outputs passed in this run.
 type goldRun struct {
@@ -29,10 +25,25 @@ func newGoldRun(runID string) *goldRun {
 	return &goldRun{runID: runID, built: map[string]string{}}
 }
 
+// resumeFrom records what the attempt being resumed already did (done tasks do not run again).
+func (g *goldRun) resumeFrom(done map[string]bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, t := range gold.Tables() {
+		if done["gold_"+t.Name] {
+			g.built[t.Name] = t.Kind
+			g.started = true
+		}
+	}
+	g.validated = done["validate_gold_outputs"]
+}
+
 // goldTasks declares the gold layer of run date d (SPEC §5–6): gold_{table} for every gold
 // table — the dimensions after upstream (check_silver_completion), each fact and the bridge
 // after the dimensions it reads — and validate_gold_outputs after all of them. The validation
 // runs even when a gold task failed (all-done), so its report lists every problem of the date.
+// Retryable (I/O) failures are retried r.GoldRetries times; a failed data-quality check, a
+// missing input, a dimension integrity error or a failed validation never is.
 func (r *Runner) goldTasks(d lake.Date, upstream string, run *goldRun) []dag.Task {
 	job := &gold.Job{Lake: r.Lake, Engine: r.Engine, Log: r.log(), Now: r.Now, RunID: run.runID}
 	var tasks []dag.Task
@@ -46,7 +57,7 @@ func (r *Runner) goldTasks(d lake.Date, upstream string, run *goldRun) []dag.Tas
 		ids = append(ids, id)
 		table := t
 		tasks = append(tasks, dag.Task{
-			ID: id, Deps: deps, Retries: GoldRetries, RetryDelay: r.RetryDelay,
+			ID: id, Deps: deps, Retries: r.GoldRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
 				run.mu.Lock()
 				run.started = true

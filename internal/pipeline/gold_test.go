@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestGoldTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Lake: lake.New(b), Engine: eng, Contracts: set, Parallelism: 2}
+	r := &Runner{Lake: lake.New(b), Engine: eng, Contracts: set, Parallelism: 2, GoldRetries: 2}
 	for i := range 2 {
 		d := lake.DateOf(start.AddDate(0, 0, i))
 		if _, err := r.Run(ctx, d, Options{}); err != nil {
@@ -103,4 +104,85 @@ func queryJSON(t *testing.T, r *Runner, q string) []map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A failed data-quality check fails its task once (no retry), the other gold tasks still run,
+// validate_gold_outputs fails naming the check, and the gold line of the summary is FAILED.
+func TestGoldTasksCheckFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng, err := engine.Open(ctx, engine.Options{Threads: 2, MemoryLimit: "1GB", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	b, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Lake: lake.New(b), Engine: eng, GoldRetries: 2}
+	d, _ := lake.ParseDate("2024-01-15")
+	// Silver as silver writes it, except for one dataset whose privacy is unknown.
+	for table, q := range map[string]string{
+		"users": "SELECT 'U1' AS user_id, 'u1' AS user_name, 'US' AS country_code, TIMESTAMP '2020-01-01' AS signup_ts",
+		"datasets": `SELECT * FROM (VALUES ('D1', 'one', 'U1', true), ('D2', 'two', 'U1', NULL)) v(dataset_id, dataset_title, owner_user_id, is_private)
+			CROSS JOIN (SELECT NULL::VARCHAR AS dataset_subtitle, 'dataset' AS dataset_type, NULL::TIMESTAMP AS created_ts,
+			NULL::TIMESTAMP AS updated_ts, 1::BIGINT AS total_views, 1::BIGINT AS total_downloads, 1.0::DOUBLE AS views_downloads_ratio)`,
+		"tags": "SELECT 'D1' AS dataset_id, 'ml' AS tag, 'rare' AS tag_category, 1::BIGINT AS dataset_count",
+		"competitions": `SELECT '1' AS competition_id, 's' AS slug, 't' AS title, 'Featured' AS host_segment_title,
+			TIMESTAMP '2020-01-01' AS enabled_ts, NULL::TIMESTAMP AS deadline_ts, 'USD' AS reward_type, 1.0::DOUBLE AS reward_quantity,
+			1::BIGINT AS num_prizes, 1::BIGINT AS max_team_size, 1::BIGINT AS total_teams, 1::BIGINT AS total_competitors, 1::BIGINT AS total_submissions`,
+	} {
+		s, err := eng.Session(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := s.WriteParquet(ctx, q, 0)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lf []lake.File
+		for _, f := range files {
+			lf = append(lf, lake.File{Path: f.Path, Rows: f.Rows})
+		}
+		if _, err := r.Lake.Publish(ctx, lake.PartitionDir(lake.Silver, table, d), lake.Manifest{Layer: lake.Silver, Table: table,
+			RunDate: d.String(), Attempt: lake.NewAttemptID(time.Now())}, lf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := newGoldRun("run-1")
+	tasks := append([]dag.Task{{ID: "check_silver_completion", Run: func(context.Context) error { return nil }}},
+		r.goldTasks(d, "check_silver_completion", run)...)
+	g, err := dag.New(tasks...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := g.Execute(ctx, dag.Options{Parallelism: 2, Sleep: func(context.Context, time.Duration) error { return nil }})
+	for id, res := range results {
+		switch id {
+		case "gold_fact_dataset_owner_daily":
+			if res.Status != dag.Failed || res.Attempts != 1 || res.Err == nil ||
+				res.Err.Error() != "gold fact_dataset_owner_daily 2024-01-15: DQ check total_equals_private_plus_public failed (1 violation)" {
+				t.Errorf("%s: %s after %d attempts: %v", id, res.Status, res.Attempts, res.Err)
+			}
+		case "validate_gold_outputs":
+			if res.Status != dag.Failed || res.Err == nil || !strings.Contains(res.Err.Error(),
+				"fact_dataset_owner_daily: DQ check total_equals_private_plus_public failed (1 violation)") {
+				t.Errorf("%s: %s %v", id, res.Status, res.Err)
+			}
+		default:
+			if res.Status != dag.Success {
+				t.Errorf("%s: %s %v", id, res.Status, res.Err)
+			}
+		}
+	}
+	if s := run.summary(); s != (GoldLayer{Status: "FAILED", DimensionsBuilt: 5, FactsBuilt: 3}) {
+		t.Errorf("gold summary %+v", s)
+	}
+	resumed := newGoldRun("run-2")
+	resumed.resumeFrom(map[string]bool{"gold_dim_user": true, "gold_bridge_dataset_tag": true, "validate_gold_outputs": true})
+	if s := resumed.summary(); s != (GoldLayer{Status: "SUCCESS", DimensionsBuilt: 1, FactsBuilt: 1}) {
+		t.Errorf("resumed gold summary %+v", s)
+	}
 }

@@ -54,10 +54,13 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 		}},
 	)
 	tasks = append(tasks, r.silverTasks(d, silverSet, silverState)...)
+	goldState := newGoldRun(lake.NewAttemptID(r.now()))
+	goldState.resumeFrom(done)
+	tasks = append(tasks, r.goldTasks(d, "check_silver_completion", goldState)...)
 	tasks = append(tasks,
-		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion"}, AllDone: true,
+		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion", "validate_gold_outputs"}, AllDone: true,
 			Run: func(ctx context.Context) error {
-				return r.writePipelineSummary(ctx, d, silverState.summary(silverSet))
+				return r.writePipelineSummary(ctx, d, silverState.summary(silverSet), goldState.summary())
 			}},
 		dag.Task{ID: "notify", Deps: []string{"pipeline_summary"}, AllDone: true, Retries: 2, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error { return r.notify(ctx, d) }},

@@ -17,7 +17,8 @@ func (r *Runner) notify(ctx context.Context, d lake.Date) error {
 	}
 	msg := notify.Message{
 		Subject: fmt.Sprintf("metalake %s: %s", d, s.OverallStatus),
-		Text:    fmt.Sprintf("Run date %s finished with overall status %s (bronze %s, silver %s).", d, s.OverallStatus, s.Layers.Bronze.Status, s.Layers.Silver.Status),
+		Text: fmt.Sprintf("Run date %s finished with overall status %s (bronze %s, silver %s, gold %s).",
+			d, s.OverallStatus, s.Layers.Bronze.Status, s.Layers.Silver.Status, s.Layers.Gold.Status),
 		Summary: s,
 		Failed:  s.OverallStatus != "SUCCESS",
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 
+	"github.com/metalake/metalake/internal/gold"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/silver"
 )
@@ -13,8 +14,8 @@ import (
 // auditColumns may differ between two runs of the same date; they never count as a change.
 var auditColumns = []string{"ingest_ts", "silver_processed_ts", "created_at_ts", "created_at", "updated_at", "pipeline_run_id"}
 
-// fingerprint summarises the business content of d's silver partitions (gold's too, as they
-// land), one "rows:hash" per table.
+// fingerprint summarises the business content of d's silver partitions and gold facts, one
+// "rows:hash" per table. (Dimensions are whole-table: a changed version shows in the facts.)
 func (r *Runner) fingerprint(ctx context.Context, d lake.Date) (map[string]string, error) {
 	set, err := silver.Default()
 	if err != nil {
@@ -30,12 +31,20 @@ func (r *Runner) fingerprint(ctx context.Context, d lake.Date) (map[string]strin
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	out := map[string]string{}
+	parts := map[string]string{}
 	for _, t := range set.Tables {
-		dir := lake.PartitionDir(lake.Silver, t.Name, d)
+		parts["silver."+t.Name] = lake.PartitionDir(lake.Silver, t.Name, d)
+	}
+	for _, t := range gold.Tables() {
+		if t.Kind != gold.KindDimension {
+			parts["gold."+t.Name] = lake.PartitionDir(lake.Gold, t.Name, d)
+		}
+	}
+	out := map[string]string{}
+	for name, dir := range parts {
 		m, ok, err := r.Lake.ReadManifest(ctx, dir)
 		if err != nil || !ok {
-			return nil, fmt.Errorf("silver %s %s: %v", t.Name, d, err)
+			return nil, fmt.Errorf("%s %s: no committed partition (%v)", name, d, err)
 		}
 		var files []string
 		for _, f := range m.Files {
@@ -49,7 +58,7 @@ func (r *Runner) fingerprint(ctx context.Context, d lake.Date) (map[string]strin
 		if err != nil {
 			return nil, err
 		}
-		out["silver."+t.Name] = fp
+		out[name] = fp
 	}
 	return out, nil
 }

@@ -23,6 +23,7 @@ type PipelineSummary struct {
 type Layers struct {
 	Bronze LayerSummary `json:"bronze"`
 	Silver SilverLayer  `json:"silver"`
+	Gold   GoldLayer    `json:"gold"`
 }
 
 // LayerSummary is the bronze line.
@@ -44,7 +45,7 @@ type SilverLayer struct {
 	Tables map[string]int64 `json:"tables"`
 }
 
-func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, sl SilverLayer) error {
+func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, sl SilverLayer, gl GoldLayer) error {
 	var bs BronzeSummary
 	bronzeStatus := "FAILED"
 	if err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &bs); err == nil &&
@@ -57,7 +58,7 @@ func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, sl Silve
 		}
 	}
 	overall := "FAILED"
-	if bronzeStatus == "SUCCESS" && sl.Status == "SUCCESS" {
+	if bronzeStatus == "SUCCESS" && sl.Status == "SUCCESS" && gl.Status == "SUCCESS" {
 		overall = "SUCCESS"
 	}
 	s := PipelineSummary{
@@ -70,6 +71,7 @@ func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, sl Silve
 				RejectionRate: bs.Overall.OverallRejectionRate,
 			},
 			Silver: sl,
+			Gold:   gl,
 		},
 		OverallStatus: overall,
 	}

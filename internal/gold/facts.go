@@ -1,0 +1,235 @@
+package gold
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metalake/metalake/internal/lake"
+)
+
+// factSpec declares a fact (or the bridge). Its SQL is models/{name}.sql: block "build" (the
+// staged relation, which may carry internal __ columns the checks use), block "metrics"
+// (one row) and one block "check {name}" per check (one count: the violations).
+type factSpec struct {
+	name   string
+	silver []string // silver tables of the run date it reads
+	dims   []string // committed dimensions it reads
+	// previousTags also reads the silver tags of the previous processed date (new_assignments).
+	previousTags bool
+	schema       schema
+	order        string
+	checks       []string
+}
+
+func factSpecs() map[string]factSpec {
+	return map[string]factSpec{
+		"fact_dataset_owner_daily": {
+			name: "fact_dataset_owner_daily", silver: []string{"datasets"}, dims: []string{"dim_user", "dim_date"},
+			schema: cols(`user_sk BIGINT, date_sk BIGINT, datasets_count BIGINT, private_datasets_count BIGINT,
+				public_datasets_count BIGINT, total_views BIGINT, total_downloads BIGINT,
+				avg_views_downloads_ratio DOUBLE, ` + factAudit),
+			order:  "user_sk",
+			checks: []string{"total_equals_private_plus_public", "no_negative_counts", "foreign_key_integrity"},
+		},
+		"fact_competitions_yearly": {
+			name: "fact_competitions_yearly", silver: []string{"competitions"},
+			schema: cols(`competition_year BIGINT, total_competitions BIGINT, featured_competitions BIGINT,
+				research_competitions BIGINT, getting_started_competitions BIGINT, playground_competitions BIGINT,
+				other_competitions BIGINT, total_teams_participated BIGINT, total_competitors_participated BIGINT,
+				total_submissions_made BIGINT, avg_teams_per_competition DOUBLE, avg_competitors_per_competition DOUBLE,
+				avg_submissions_per_competition DOUBLE, avg_submissions_per_team DOUBLE, avg_competitors_per_team DOUBLE,
+				total_rewards_usd DOUBLE, avg_reward_usd_per_competition DOUBLE, competition_type_diversity BIGINT,
+				yoy_growth_competitions DOUBLE, ` + factAudit),
+			order:  "competition_year",
+			checks: []string{"competition_type_sum_integrity", "no_negative_counts", "logical_constraints"},
+		},
+		"fact_tag_usage_daily": {
+			name: "fact_tag_usage_daily", silver: []string{"tags", "datasets"}, dims: []string{"dim_tag", "dim_date"},
+			previousTags: true,
+			schema: cols(`tag_sk BIGINT, date_sk BIGINT, datasets_count BIGINT, new_assignments BIGINT,
+				total_views BIGINT, total_downloads BIGINT, share_of_tagged DOUBLE, ` + factAudit),
+			order:  "tag_sk",
+			checks: []string{"no_negative_counts", "foreign_key_integrity", "logical_constraints"},
+		},
+		"bridge_dataset_tag": {
+			name: "bridge_dataset_tag", silver: []string{"tags"}, dims: []string{"dim_dataset", "dim_tag"},
+			schema: cols(`dataset_sk BIGINT, tag_sk BIGINT, weight DOUBLE, ` + factAudit),
+			order:  "dataset_sk, tag_sk",
+			checks: []string{"bridge_weights_sum_to_one", "no_negative_counts", "foreign_key_integrity"},
+		},
+	}
+}
+
+// factData is what the fact models are rendered with.
+type factData struct {
+	D, TS       string // the run date and its midnight
+	DateSK      int64
+	RunID, Now  string
+	HasPrevious bool
+}
+
+// BuildFact builds a fact's partition of d: stage the relation, run its checks, and publish
+// gold/{fact}/run_date=d/ only if every check passes (replacing that partition alone). If a
+// check fails the partition of d is withdrawn, the report says which check failed, and the
+// error is a *CheckError. The report gold/_reports/run_date=d/{fact}_report.json is written
+// either way.
+func (j *Job) BuildFact(ctx context.Context, table string, d lake.Date) (*FactReport, error) {
+	spec, ok := factSpecs()[table]
+	if !ok {
+		return nil, fmt.Errorf("gold: unknown table %q", table)
+	}
+	start := j.now()
+	runID := j.RunID
+	if runID == "" {
+		runID = lake.NewAttemptID(start)
+	}
+	rep := &FactReport{Table: table, RunDate: d.String(), PipelineRunID: runID, Metrics: map[string]any{}, DataQuality: []CheckResult{}}
+	err := j.buildFact(ctx, spec, d, rep, start)
+	end := j.now()
+	rep.ProcessingTime = isoTime(end)
+	rep.DurationS = float64(end.Sub(start).Milliseconds()) / 1000
+	if err != nil {
+		rep.Status = StatusFailed
+		rep.Error = err.Error()
+	} else {
+		rep.Status = StatusSuccess
+	}
+	if werr := j.Lake.PutJSON(context.WithoutCancel(ctx), ReportKey(table, d), rep); werr != nil && err == nil {
+		err = fmt.Errorf("gold %s %s: write report: %w", table, d, werr)
+	}
+	if err == nil {
+		j.log().Info("gold fact done", "table", table, "run_date", d.String(), "rows", rep.Metrics["total_records"],
+			"duration_s", rep.DurationS)
+	}
+	return rep, err
+}
+
+func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *FactReport, start time.Time) error {
+	b, err := j.newBuild(ctx, spec.name, d)
+	if err != nil {
+		return fmt.Errorf("gold %s %s: %w", spec.name, d, err)
+	}
+	defer b.close()
+	for _, t := range spec.silver {
+		if err := b.silver(ctx, t, d); err != nil {
+			return b.wrapInput(err)
+		}
+	}
+	for _, dim := range spec.dims {
+		sch := dimDateSchema()
+		if ds, ok := dimensionSpecs()[dim]; ok {
+			sch = ds.columns()
+		}
+		_, found, err := b.committed(ctx, dim, DimDir(dim), sch)
+		if err != nil {
+			return b.wrapInput(err)
+		}
+		if !found {
+			return &InputError{Table: spec.name, RunDate: d.String(), Err: fmt.Errorf("%s is not published: build it first", dim)}
+		}
+	}
+	data := factData{D: dateLiteral(d), TS: midnight(d), RunID: quote(rep.PipelineRunID),
+		Now: tsLiteral(start), DateSK: dateSK(d)}
+	if spec.previousTags {
+		prev, err := b.previous(ctx, "tags", "silver_tags_prev")
+		if err != nil {
+			return err
+		}
+		data.HasPrevious = prev != nil
+		if prev != nil {
+			rep.Metrics["previous_run_date"] = prev.String()
+		} else {
+			rep.Metrics["previous_run_date"] = nil
+		}
+	}
+
+	q, err := render(spec.name, "build", data)
+	if err != nil {
+		return b.wrap(err)
+	}
+	if err := b.create(ctx, "TABLE", "fact", q); err != nil {
+		return b.wrap(err)
+	}
+	if j.Tamper != nil {
+		if t := j.Tamper(spec.name); t != "" {
+			if err := b.s.Exec(ctx, t); err != nil {
+				return b.wrap(fmt.Errorf("tamper: %w", err))
+			}
+		}
+	}
+	for _, c := range spec.checks {
+		cq, err := render(spec.name, "check "+c, data)
+		if err != nil {
+			return b.wrap(err)
+		}
+		n, err := b.count(ctx, cq)
+		if err != nil {
+			return b.wrap(fmt.Errorf("check %s: %w", c, err))
+		}
+		rep.DataQuality = append(rep.DataQuality, CheckResult{CheckName: c, CheckPassed: n == 0, Violations: n})
+	}
+	mq, err := render(spec.name, "metrics", data)
+	if err != nil {
+		return b.wrap(err)
+	}
+	m, err := b.queryObject(ctx, mq)
+	if err != nil {
+		return b.wrap(err)
+	}
+	for k, v := range m {
+		rep.Metrics[k] = v
+	}
+
+	dir := FactDir(spec.name, d)
+	if failed := rep.Failed(); len(failed) > 0 {
+		// Nothing of this fact is published for d; an earlier attempt's partition goes too, so
+		// the lake reflects the latest attempt.
+		if err := j.Lake.Withdraw(ctx, dir); err != nil {
+			return b.wrap(err)
+		}
+		return &CheckError{Table: spec.name, RunDate: d.String(), Failed: failed}
+	}
+	files, err := b.s.WriteParquet(ctx, spec.schema.project("fact")+" ORDER BY "+spec.order, 0)
+	if err != nil {
+		return b.wrap(err)
+	}
+	if _, err := b.publish(ctx, dir, lake.NewAttemptID(start), files); err != nil {
+		return b.wrap(err)
+	}
+	rep.Published = true
+	return nil
+}
+
+// previous creates view name over the silver table's latest committed partition before the
+// run date and returns its date (nil when there is none: the first date).
+func (b *build) previous(ctx context.Context, table, name string) (*lake.Date, error) {
+	parts, err := b.j.Lake.Partitions(ctx, lake.TableDir(lake.Silver, table))
+	if err != nil {
+		return nil, b.wrap(err)
+	}
+	var prev *lake.Partition
+	for i := range parts {
+		if parts[i].Date.Before(b.d) {
+			prev = &parts[i]
+		}
+	}
+	if prev == nil {
+		return nil, nil
+	}
+	if _, _, err := b.committed(ctx, name, prev.Dir, silverInputs()[table]); err != nil {
+		return nil, b.wrapInput(err)
+	}
+	d := prev.Date
+	return &d, nil
+}
+
+// dateSK is the dim_date key of d (yyyymmdd).
+func dateSK(d lake.Date) int64 {
+	n, _ := strconv.ParseInt(strings.ReplaceAll(d.String(), "-", ""), 10, 64)
+	return n
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

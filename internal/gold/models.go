@@ -1,0 +1,84 @@
+package gold
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/metalake/metalake/internal/engine"
+)
+
+//go:embed models/*.sql
+var modelFiles embed.FS
+
+// render executes the block named block of models/{file}.sql with data. Each model file holds
+// named blocks ({{define "name"}}…{{end}}): the SELECT that builds a table, its metrics, its
+// checks.
+func render(file, block string, data any) (string, error) {
+	text, err := modelFiles.ReadFile("models/" + file + ".sql")
+	if err != nil {
+		return "", fmt.Errorf("gold model %s: %w", file, err)
+	}
+	funcs := dialectFuncs()
+	for k, v := range portableFuncs() {
+		funcs[k] = v
+	}
+	tpl, err := template.New(file).Funcs(funcs).Option("missingkey=error").Parse(string(text))
+	if err != nil {
+		return "", fmt.Errorf("gold model %s: %w", file, err)
+	}
+	var b bytes.Buffer
+	if err := tpl.ExecuteTemplate(&b, block, data); err != nil {
+		return "", fmt.Errorf("gold model %s/%s: %w", file, block, err)
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// portableFuncs build column lists for the generic models (SCD2, Type 1) from the dimension
+// specs; what they emit is plain SQL.
+func portableFuncs() map[string]any {
+	return map[string]any{
+		// cols: "p.a, p.b" (prefix may be "").
+		"cols": func(prefix string, names []string) string {
+			out := make([]string, len(names))
+			for i, n := range names {
+				out[i] = prefix + n
+			}
+			return strings.Join(out, ", ")
+		},
+		// renamed: "p.a AS q_a, p.b AS q_b".
+		"renamed": func(prefix, as string, names []string) string {
+			out := make([]string, len(names))
+			for i, n := range names {
+				out[i] = fmt.Sprintf("%s%s AS %s%s", prefix, n, as, n)
+			}
+			return strings.Join(out, ", ")
+		},
+		// differ holds when any column of a differs from the same column of b, NULLs compared
+		// as values (IS DISTINCT FROM): "(a.x IS DISTINCT FROM b.y OR …)"; false for no columns.
+		"differ": func(a, b string, names []string) string {
+			if len(names) == 0 {
+				return "false"
+			}
+			out := make([]string, len(names))
+			for i, n := range names {
+				out[i] = fmt.Sprintf("%s%s IS DISTINCT FROM %s%s", a, n, b, n)
+			}
+			return "(" + strings.Join(out, " OR ") + ")"
+		},
+		// differ_lag holds when any column differs from the previous row of window w.
+		"differ_lag": func(prefix string, names []string, over string) string {
+			if len(names) == 0 {
+				return "false"
+			}
+			out := make([]string, len(names))
+			for i, n := range names {
+				out[i] = fmt.Sprintf("%s%s IS DISTINCT FROM LAG(%s%s) OVER (%s)", prefix, n, prefix, n, over)
+			}
+			return "(" + strings.Join(out, " OR ") + ")"
+		},
+		"lit": engine.Literal,
+	}
+}

@@ -1,0 +1,165 @@
+-- Generic SCD Type 2 merge of one run date's observation into a dimension (see doc.go).
+-- Relations: cur (the committed versions, Unknown member excluded), obs (silver of D, one row
+-- per key: the key, the tracked columns, the Type 1 columns), next_obs (k, n: where the history
+-- split by an out-of-order observation resumes; empty for a daily run).
+-- Versions are half-open [effective_start_ts, effective_end_ts); the current one ends at the
+-- end of time. Every version of a key shares its Type 1 values and last_observed_date (the
+-- latest processed run date on which silver showed the key).
+
+{{define "hits"}}
+-- One row per observed key: its observation, the version effective on D (e_*) and its status:
+-- new (no version), before (history starts after D: a backfill), same, changed.
+WITH eff AS (
+  SELECT o.{{.Key}} AS k,
+         {{renamed "o." "o_" .Tracked}},
+         {{range .Type1}}o.{{.}} AS o_{{.}}, {{end}}
+         e.{{.SK}} AS e_sk,
+         e.effective_start_ts AS e_start,
+         e.effective_end_ts AS e_end,
+         {{renamed "e." "e_" .Tracked}},
+         {{range .Type1}}e.{{.}} AS u_{{.}}, {{end}}
+         e.last_observed_date AS e_last_obs
+  FROM obs o
+  LEFT JOIN cur e
+    ON e.{{.Key}} = o.{{.Key}} AND e.effective_start_ts <= {{.TS}} AND {{.TS}} < e.effective_end_ts
+),
+later AS (
+  SELECT c.{{.Key}} AS k,
+         MIN(c.effective_start_ts) AS first_start,
+         MAX(c.last_observed_date) AS last_obs,
+         {{range .Type1}}MAX(c.{{.}}) AS u_{{.}},
+         {{end}}COUNT(*) AS versions
+  FROM cur c
+  WHERE c.{{.Key}} IN (SELECT k FROM eff WHERE e_sk IS NULL)
+  GROUP BY c.{{.Key}}
+),
+joined AS (
+  SELECT f.*, l.k AS l_k, l.first_start,
+         {{range .Type1}}CASE WHEN f.e_sk IS NOT NULL THEN f.u_{{.}} ELSE l.u_{{.}} END AS x_{{.}},
+         {{end}}CASE WHEN f.e_sk IS NOT NULL THEN f.e_last_obs ELSE l.last_obs END AS last_obs
+  FROM eff f
+  LEFT JOIN later l ON l.k = f.k
+)
+SELECT j.k,
+       CASE WHEN j.e_sk IS NULL AND j.l_k IS NULL THEN 'new'
+            WHEN j.e_sk IS NULL THEN 'before'
+            WHEN {{differ "j.o_" "j.e_" .Tracked}} THEN 'changed'
+            ELSE 'same' END AS status,
+       {{cols "j.o_" .Tracked}},
+       j.e_sk, j.e_start, j.e_end,
+       {{cols "j.e_" .Tracked}},
+       j.first_start,
+       -- Type 1: the observation of the latest processed date wins, whatever the processing order.
+       {{range .Type1}}CASE WHEN j.last_obs IS NULL OR {{$.D}} >= j.last_obs THEN j.o_{{.}} ELSE j.x_{{.}} END AS n_{{.}},
+       {{end}}j.last_obs,
+       CASE WHEN j.last_obs > {{.D}} THEN j.last_obs ELSE {{.D}} END AS last_obs_new
+FROM joined j
+{{end}}
+
+{{define "pieces"}}
+-- The history of every key whose versions change (status before or changed) cut into pieces:
+-- its untouched versions, the head of the version effective on D (kept up to D, with its key),
+-- the observed values from D to where the history resumes, and the tail of the split version
+-- from there (a new key). A version that starts exactly on D and changes (a rerun on changed
+-- data) is updated in place: its piece keeps its key.
+SELECT c.{{.Key}} AS k, c.{{.SK}} AS sk, {{renamed "c." "v_" .Tracked}},
+       c.effective_start_ts AS s, c.effective_end_ts AS e
+FROM cur c
+JOIN hits h ON h.k = c.{{.Key}}
+WHERE h.status IN ('before', 'changed') AND (h.e_sk IS NULL OR c.{{.SK}} <> h.e_sk)
+UNION ALL
+SELECT h.k, h.e_sk, {{renamed "h.e_" "v_" .Tracked}}, h.e_start, {{.TS}}
+FROM hits h
+WHERE h.status = 'changed' AND h.e_start < {{.TS}}
+UNION ALL
+SELECT h.k,
+       CASE WHEN h.status = 'changed' AND h.e_start = {{.TS}} THEN h.e_sk END,
+       {{renamed "h.o_" "v_" .Tracked}},
+       {{.TS}},
+       COALESCE(x.n, CASE WHEN h.status = 'changed' THEN h.e_end ELSE h.first_start END)
+FROM hits h
+LEFT JOIN next_obs x ON x.k = h.k
+WHERE h.status IN ('before', 'changed')
+UNION ALL
+SELECT h.k, CAST(NULL AS BIGINT), {{renamed "h.e_" "v_" .Tracked}}, x.n, h.e_end
+FROM hits h
+JOIN next_obs x ON x.k = h.k
+WHERE h.status = 'changed'
+{{end}}
+
+{{define "versions"}}
+-- Adjacent pieces with equal tracked values merge into one version (so a backfill yields the
+-- versions an in-order build yields); a merged version keeps the key of its earliest keyed
+-- piece. Versions without a key, and keys seen for the first time, get new keys after the
+-- high-water mark, numbered by (key, start).
+WITH flagged AS (
+  SELECT p.*,
+         CASE WHEN LAG(p.s) OVER (PARTITION BY p.k ORDER BY p.s) IS NULL
+                OR {{differ_lag "p.v_" .Tracked "PARTITION BY p.k ORDER BY p.s"}}
+              THEN 1 ELSE 0 END AS brk
+  FROM pieces p
+),
+islands AS (
+  SELECT f.*,
+         SUM(f.brk) OVER (PARTITION BY f.k ORDER BY f.s ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+  FROM flagged f
+),
+ranked AS (
+  SELECT i.*,
+         MIN(i.s) OVER (PARTITION BY i.k, i.island) AS vs,
+         MAX(i.e) OVER (PARTITION BY i.k, i.island) AS ve,
+         ROW_NUMBER() OVER (PARTITION BY i.k, i.island
+                            ORDER BY CASE WHEN i.sk IS NULL THEN 1 ELSE 0 END, i.s) AS pick
+  FROM islands i
+),
+merged AS (
+  SELECT r.k, r.sk, {{cols "r.v_" .Tracked}}, r.vs AS s, r.ve AS e,
+         {{range .Type1}}h.n_{{.}}, {{end}}h.last_obs_new
+  FROM ranked r
+  JOIN hits h ON h.k = r.k
+  WHERE r.pick = 1
+  UNION ALL
+  SELECT h.k, CAST(NULL AS BIGINT), {{renamed "h.o_" "v_" .Tracked}}, {{.TS}}, {{.End}},
+         {{range .Type1}}h.n_{{.}}, {{end}}h.last_obs_new
+  FROM hits h
+  WHERE h.status = 'new'
+)
+SELECT m.k,
+       CASE WHEN m.sk IS NULL
+            THEN {{.HW}} + ROW_NUMBER() OVER (PARTITION BY CASE WHEN m.sk IS NULL THEN 0 ELSE 1 END ORDER BY m.k, m.s)
+            ELSE m.sk END AS sk,
+       {{cols "m.v_" .Tracked}},
+       m.s, m.e,
+       {{range .Type1}}m.n_{{.}}, {{end}}m.last_obs_new
+FROM merged m
+{{end}}
+
+{{define "dim"}}
+-- Keys whose versions did not change keep them (Type 1 values and last_observed_date updated
+-- when observed); changed keys take their merged versions. Audit columns move only when a
+-- business column of the row changed.
+SELECT c.{{.SK}}, c.{{.Key}}, {{cols "c." .Tracked}},
+       {{range .Type1}}CASE WHEN h.k IS NULL THEN c.{{.}} ELSE h.n_{{.}} END AS {{.}},
+       {{end}}c.effective_start_ts, c.effective_end_ts, c.is_current,
+       CASE WHEN h.k IS NULL THEN c.last_observed_date ELSE h.last_obs_new END AS last_observed_date,
+       c.created_at,
+       CASE WHEN h.k IS NOT NULL AND {{differ "c." "h.n_" .Type1}} THEN {{.Now}} ELSE c.updated_at END AS updated_at,
+       CASE WHEN h.k IS NOT NULL AND {{differ "c." "h.n_" .Type1}} THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
+FROM cur c
+LEFT JOIN hits h ON h.k = c.{{.Key}}
+WHERE h.k IS NULL OR h.status = 'same'
+UNION ALL
+SELECT v.sk, v.k, {{cols "v.v_" .Tracked}},
+       {{range .Type1}}v.n_{{.}},
+       {{end}}v.s, v.e, v.e = {{.End}},
+       v.last_obs_new,
+       COALESCE(c.created_at, {{.Now}}),
+       CASE WHEN c.{{.SK}} IS NULL OR c.effective_start_ts <> v.s OR c.effective_end_ts <> v.e
+              OR {{differ "c." "v.v_" .Tracked}} OR {{differ "c." "v.n_" .Type1}}
+            THEN {{.Now}} ELSE c.updated_at END,
+       CASE WHEN c.{{.SK}} IS NULL OR c.effective_start_ts <> v.s OR c.effective_end_ts <> v.e
+              OR {{differ "c." "v.v_" .Tracked}} OR {{differ "c." "v.n_" .Type1}}
+            THEN {{.D}} ELSE c.etl_run_date END
+FROM versions v
+LEFT JOIN cur c ON c.{{.SK}} = v.sk
+{{end}}
