@@ -135,6 +135,10 @@ func TestCircuitBreakerIsNotRetriedAndResumeRerunsOnlyWhatFailed(t *testing.T) {
 	if len(rec.msgs) != 2 || rec.msgs[1].Failed {
 		t.Errorf("success notification: %+v", rec.msgs)
 	}
+	// Nothing left to resume.
+	if _, err := r.Run(ctx, d, pipeline.Options{Resume: true}); !errors.Is(err, pipeline.ErrAlreadySucceeded) {
+		t.Errorf("resume of a complete date: %v", err)
+	}
 }
 
 func TestRerunThatChangesOutputsMarksLaterDatesStale(t *testing.T) {

@@ -90,7 +90,9 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	if o.Resume && o.Force {
 		return RunState{}, ErrResumeWithForce
 	}
-	if ok && prev.Status == StatusSuccess && !o.Force {
+	// A successful date is done, unless forced — or resumed after an upgrade added tasks that
+	// its last attempt never ran (those run, with what depends on them).
+	if ok && prev.Status == StatusSuccess && !o.Force && !o.Resume {
 		return prev, ErrAlreadySucceeded
 	}
 	done := map[string]bool{}
@@ -107,6 +109,9 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 		if !done[id] {
 			redo = append(redo, id)
 		}
+	}
+	if len(redo) == 0 {
+		return prev, ErrAlreadySucceeded
 	}
 	for _, id := range g.Downstream(redo...) {
 		delete(done, id)
