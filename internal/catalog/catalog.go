@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/metalake/metalake/internal/engine"
@@ -81,9 +82,14 @@ func (c *Crawler) Crawl(ctx context.Context, layer, table, dir string, d lake.Da
 	if err != nil && !storage.IsNotFound(err) {
 		return Table{}, err
 	}
+	// A whole-table object (a gold dimension) has its manifest in the table folder itself.
+	whole := strings.TrimSuffix(dir, "/") == strings.TrimSuffix(lake.TableDir(layer, table), "/")
 	if err != nil {
 		t = Table{Layer: layer, Table: table, Location: lake.TableDir(layer, table), Format: "parquet",
 			PartitionKeys: []string{"run_date"}, Partitions: map[string]Partition{}}
+		if whole {
+			t.PartitionKeys = []string{}
+		}
 	}
 	cols, err := c.schema(ctx, dir, m)
 	if err != nil {
@@ -113,7 +119,12 @@ func (c *Crawler) Crawl(ctx context.Context, layer, table, dir string, d lake.Da
 	for _, f := range m.Files {
 		p.Bytes += f.Bytes
 	}
-	t.Partitions[d.String()] = p
+	if whole {
+		// One current version: keyed by the run date that published it.
+		t.Partitions = map[string]Partition{d.String(): p}
+	} else {
+		t.Partitions[d.String()] = p
+	}
 	t.UpdatedAt = c.now()
 	return t, c.Lake.PutJSON(ctx, Key(layer, table), t)
 }

@@ -70,7 +70,8 @@ func (r *Runner) goldTasks(d lake.Date, upstream string, run *goldRun) []dag.Tas
 				run.mu.Unlock()
 				return nil
 			},
-		})
+		}, r.catalogTaskOf(lake.Gold, t.Name, d, id, r.GoldRetries, t.Kind == gold.KindDimension))
+		ids = append(ids, "catalog_gold_"+t.Name)
 	}
 	tasks = append(tasks, dag.Task{
 		ID: "validate_gold_outputs", Deps: ids, AllDone: true,

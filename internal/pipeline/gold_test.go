@@ -166,6 +166,10 @@ func TestGoldTasksCheckFailure(t *testing.T) {
 				res.Err.Error() != "gold fact_dataset_owner_daily 2024-01-15: DQ check total_equals_private_plus_public failed (1 violation)" {
 				t.Errorf("%s: %s after %d attempts: %v", id, res.Status, res.Attempts, res.Err)
 			}
+		case "catalog_gold_fact_dataset_owner_daily":
+			if res.Status != dag.UpstreamFailed {
+				t.Errorf("%s: %s, want upstream_failed (nothing to crawl)", id, res.Status)
+			}
 		case "validate_gold_outputs":
 			if res.Status != dag.Failed || res.Err == nil || !strings.Contains(res.Err.Error(),
 				"fact_dataset_owner_daily: DQ check total_equals_private_plus_public failed (1 violation)") {

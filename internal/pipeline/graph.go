@@ -71,11 +71,20 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 // catalogTask crawls layer.table's partition of d after the task that wrote it (the plan's
 // crawler tasks): catalog_{layer}_{table}.
 func (r *Runner) catalogTask(layer, table string, d lake.Date, after string, retries int) dag.Task {
+	return r.catalogTaskOf(layer, table, d, after, retries, false)
+}
+
+// catalogTaskOf is catalogTask for a partitioned table or (whole) a whole-table object.
+func (r *Runner) catalogTaskOf(layer, table string, d lake.Date, after string, retries int, whole bool) dag.Task {
 	c := &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Log: r.log(), Now: r.Now}
 	return dag.Task{
 		ID: "catalog_" + layer + "_" + table, Deps: []string{after}, Retries: retries, RetryDelay: r.RetryDelay,
 		Run: func(ctx context.Context) error {
-			_, err := c.Crawl(ctx, layer, table, lake.PartitionDir(layer, table, d), d)
+			dir := lake.PartitionDir(layer, table, d)
+			if whole {
+				dir = lake.TableDir(layer, table)
+			}
+			_, err := c.Crawl(ctx, layer, table, dir, d)
 			return err
 		},
 	}
