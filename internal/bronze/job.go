@@ -538,20 +538,12 @@ func render(name, text string, srcCols []string) (string, error) {
 }
 
 func columns(ctx context.Context, s *engine.Session, rel string) ([]string, error) {
-	rows, err := s.Query(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+rel+")")
-	if err != nil {
-		return nil, err
+	cols, err := s.Describe(ctx, rel)
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // loadCountries creates the countries lookup (lower-cased name → ISO alpha-2) from the

@@ -173,20 +173,15 @@ func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Co
 		return nil, err
 	}
 	defer s.Close()
-	rows, err := s.Query(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("+engine.Literal(p)+"))")
+	described, err := s.Describe(ctx, "read_parquet("+engine.Literal(p)+")")
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var cols []Column
-	for rows.Next() {
-		var col Column
-		if err := rows.Scan(&col.Name, &col.Type); err != nil {
-			return nil, err
-		}
-		cols = append(cols, col)
+	cols := make([]Column, len(described))
+	for i, c := range described {
+		cols[i] = Column{Name: c.Name, Type: c.Type}
 	}
-	return cols, rows.Err()
+	return cols, nil
 }
 
 func (c *Crawler) now() time.Time {

@@ -313,3 +313,28 @@ func (s *Session) Fingerprint(ctx context.Context, files []string, exclude []str
 		exList, strings.Join(lits, ", ")), &fp)
 	return fp, err
 }
+
+// Column is one column of a relation.
+type Column struct {
+	Name string
+	Type string
+}
+
+// Describe returns the columns of a relation — a table or view name, a table function call or
+// a parenthesised query — without running it.
+func (s *Session) Describe(ctx context.Context, relation string) ([]Column, error) {
+	rows, err := s.Query(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+relation+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Column
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -35,6 +35,3 @@ func readParquet(paths []string) string {
 	}
 	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true)"
 }
-
-// describeSQL lists the columns of a relation (name first).
-func describeSQL(rel string) string { return "DESCRIBE SELECT * FROM " + rel }

@@ -223,26 +223,13 @@ func (b *build) silver(ctx context.Context, table string, d lake.Date) error {
 }
 
 func (b *build) missingColumns(ctx context.Context, rel string, sch schema) ([]string, error) {
-	rows, err := b.s.Query(ctx, describeSQL(rel))
+	cols, err := b.s.Describe(ctx, rel)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	have := map[string]bool{}
-	cols, _ := rows.Columns()
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		have[fmt.Sprint(vals[0])] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for _, c := range cols {
+		have[c.Name] = true
 	}
 	var missing []string
 	for _, c := range sch {

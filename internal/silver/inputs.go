@@ -52,20 +52,12 @@ func (cs columns) without(names ...string) columns {
 
 // describe returns the columns of a relation (an SQL query) without running it.
 func describe(ctx context.Context, s *engine.Session, query string) (columns, error) {
-	rows, err := s.Query(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ("+query+") AS d)")
-	if err != nil {
-		return nil, err
+	cols, err := s.Describe(ctx, "("+query+") AS d")
+	out := make(columns, len(cols))
+	for i, c := range cols {
+		out[i] = column{Name: c.Name, Type: c.Type}
 	}
-	defer rows.Close()
-	var out columns
-	for rows.Next() {
-		var c column
-		if err := rows.Scan(&c.Name, &c.Type); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // partitionInput is one committed partition localised for the engine.
