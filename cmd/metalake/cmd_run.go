@@ -158,6 +158,11 @@ func printRunSummary(a *app, st pipeline.RunState) {
 	o := bs.Overall
 	fmt.Fprintf(a.stdout, "  %-14s %-8s %12d %12d %10d %8.4f\n", "overall", "", o.TotalInput, o.TotalOutput, o.TotalRejected, o.OverallRejectionRate)
 	printSilverSummary(a, d, sortedKeys(bs.Tables))
+	var ps pipeline.PipelineSummary
+	if err := a.lake.GetJSON(ctx, lake.ReportKey("", d, "pipeline_summary.json"), &ps); err == nil {
+		g := ps.Layers.Gold
+		fmt.Fprintf(a.stdout, "  %-14s %-8s %d dimensions, %d facts built; overall %s\n", "gold", g.Status, g.DimensionsBuilt, g.FactsBuilt, ps.OverallStatus)
+	}
 	fmt.Fprintln(a.stdout)
 }
 

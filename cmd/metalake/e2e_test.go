@@ -219,6 +219,26 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 		t.Errorf("query rows %v, report output %v", rows, rep["output_count"])
 	}
 	must(t, metalake(t, dir, "query", "--lake", lake, "SELECT COUNT(*) FROM bronze.users_latest"), 0)
+	// Every layer is queryable: silver(D) per date, gold dimensions with their Unknown member.
+	g := must(t, metalake(t, dir, "query", "--lake", lake, "--format", "csv",
+		"SELECT (SELECT COUNT(*) FROM gold.dim_user WHERE user_sk = 0 AND user_id = '-1' AND is_current) AS unknown, "+
+			"(SELECT COUNT(DISTINCT run_date) FROM silver.users) AS silver_dates, "+
+			"(SELECT COUNT(DISTINCT run_date) FROM gold.fact_dataset_owner_daily) AS fact_dates"), 0)
+	if strings.TrimSpace(g.stdout) != "unknown,silver_dates,fact_dates\n1,2,2" {
+		t.Errorf("layers: %q", g.stdout)
+	}
+	for _, d := range []string{"2025-07-01", "2025-07-02"} {
+		var ps struct {
+			OverallStatus string `json:"overall_status"`
+			Layers        map[string]struct {
+				Status string `json:"status"`
+			} `json:"layers"`
+		}
+		b, _ := os.ReadFile(filepath.Join(lake, "_reports/run_date="+d+"/pipeline_summary.json"))
+		if err := json.Unmarshal(b, &ps); err != nil || ps.OverallStatus != "SUCCESS" || ps.Layers["gold"].Status != "SUCCESS" || ps.Layers["silver"].Status != "SUCCESS" {
+			t.Errorf("%s pipeline summary: %+v %v", d, ps, err)
+		}
+	}
 	r = must(t, metalake(t, dir, "query", "--lake", lake, "COPY (SELECT 1) TO 'x.csv'"), 1)
 	oneLine(t, r, "read-only")
 
