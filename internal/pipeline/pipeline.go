@@ -99,22 +99,29 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	if o.Resume && ok {
 		done = resumable(prev)
 	}
+	if len(done) > 0 {
+		// A task that succeeded before but depends on one that did not must run again. The
+		// graph's shape does not depend on done, so a first build tells what is downstream.
+		shape, err := r.graph(ctx, d, nil)
+		if err != nil {
+			return RunState{}, err
+		}
+		var redo []string
+		for _, id := range shape.IDs() {
+			if !done[id] {
+				redo = append(redo, id)
+			}
+		}
+		if len(redo) == 0 {
+			return prev, ErrAlreadySucceeded
+		}
+		for _, id := range shape.Downstream(redo...) {
+			delete(done, id)
+		}
+	}
 	g, err := r.graph(ctx, d, done)
 	if err != nil {
 		return RunState{}, err
-	}
-	// A task that succeeded before but depends on one that did not must run again.
-	var redo []string
-	for _, id := range g.IDs() {
-		if !done[id] {
-			redo = append(redo, id)
-		}
-	}
-	if len(redo) == 0 {
-		return prev, ErrAlreadySucceeded
-	}
-	for _, id := range g.Downstream(redo...) {
-		delete(done, id)
 	}
 	st := RunState{RunDate: d.String(), Status: StatusRunning, StartedAt: r.now().UTC()}
 	for _, id := range g.IDs() {
@@ -136,7 +143,7 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 			if r.Observe != nil {
 				r.Observe(d, res)
 			}
-			if res.Status == dag.Success || res.Status == dag.Failed {
+			if res.Status == dag.Success || res.Status == dag.Failed || res.Status == dag.Running {
 				mu.Lock()
 				defer mu.Unlock()
 				st.Tasks = merge(st.Tasks, res)
