@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,8 +142,25 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	lake := filepath.Join(dir, "lake")
-	must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2025-07-01", "--days", "2", "--users", "3000", "--seed", "3"), 0)
-	r := must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-06-30", "--to", "2025-07-02"), 0)
+	must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2025-07-01", "--days", "3", "--users", "3000", "--seed", "3"), 0)
+	// Notifications go to a webhook on 127.0.0.1 (policy: always).
+	hooks := make(chan map[string]any, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var m map[string]any
+		json.NewDecoder(req.Body).Decode(&m)
+		hooks <- m
+	}))
+	defer srv.Close()
+	writeFile(t, filepath.Join(dir, "metalake.yaml"), "notify:\n  on: always\n  webhook:\n    url: "+srv.URL+"\n")
+	r := must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-06-30", "--to", "2025-07-03"), 0)
+	if len(hooks) != 3 {
+		t.Errorf("%d webhook deliveries, want one per run date (3)", len(hooks))
+	}
+	for len(hooks) > 0 {
+		if m := <-hooks; !strings.Contains(fmt.Sprint(m["text"]), "SUCCESS") || m["summary"] == nil {
+			t.Errorf("webhook payload %v", m)
+		}
+	}
 	if !strings.Contains(r.stdout, "no raw data for 1 date(s) in the range: 2025-06-30") {
 		t.Errorf("gap not reported:\n%s", r.stdout)
 	}
@@ -184,8 +204,13 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 	if err := json.Unmarshal([]byte(st.stdout), &status); err != nil {
 		t.Fatalf("status json: %v\n%s", err, st.stdout)
 	}
-	if len(status.Runs) != 2 || status.Runs[0].RunDate != "2025-07-01" || status.Runs[1].Status != "success" {
+	if len(status.Runs) != 3 || status.Runs[0].RunDate != "2025-07-01" {
 		t.Errorf("status runs: %+v", status.Runs)
+	}
+	for _, run := range status.Runs {
+		if run.Status != "success" {
+			t.Errorf("run %s: %s", run.RunDate, run.Status)
+		}
 	}
 	for _, task := range status.Runs[0].Tasks {
 		if task.Status != "success" || task.Attempts != 1 {
@@ -215,7 +240,7 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 		}
 		rows = append(rows, m)
 	}
-	if len(rows) != 2 || rows[0]["n"].(float64) != rep["output_count"].(float64) {
+	if len(rows) != 3 || rows[0]["n"].(float64) != rep["output_count"].(float64) {
 		t.Errorf("query rows %v, report output %v", rows, rep["output_count"])
 	}
 	must(t, metalake(t, dir, "query", "--lake", lake, "SELECT COUNT(*) FROM bronze.users_latest"), 0)
@@ -224,10 +249,10 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 		"SELECT (SELECT COUNT(*) FROM gold.dim_user WHERE user_sk = 0 AND user_id = '-1' AND is_current) AS unknown, "+
 			"(SELECT COUNT(DISTINCT run_date) FROM silver.users) AS silver_dates, "+
 			"(SELECT COUNT(DISTINCT run_date) FROM gold.fact_dataset_owner_daily) AS fact_dates"), 0)
-	if strings.TrimSpace(g.stdout) != "unknown,silver_dates,fact_dates\n1,2,2" {
+	if strings.TrimSpace(g.stdout) != "unknown,silver_dates,fact_dates\n1,3,3" {
 		t.Errorf("layers: %q", g.stdout)
 	}
-	for _, d := range []string{"2025-07-01", "2025-07-02"} {
+	for _, d := range []string{"2025-07-01", "2025-07-02", "2025-07-03"} {
 		var ps struct {
 			OverallStatus string `json:"overall_status"`
 			Layers        map[string]struct {
