@@ -218,6 +218,10 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 		}
 	}
 	must(t, metalake(t, dir, "status", "--lake", lake, "--date", "2025-07-02"), 0)
+	mon := must(t, metalake(t, dir, "monitor", "--lake", lake, "--date", "2025-07-03"), 0)
+	if !strings.Contains(mon.stdout, "row_count") || !strings.Contains(mon.stdout, "insufficient_history") || !strings.Contains(mon.stdout, "success_rate") {
+		t.Errorf("monitor output:\n%s", mon.stdout)
+	}
 
 	// The date already succeeded: skipped with a message, exit 0.
 	r = must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-01"), 0)

@@ -36,6 +36,7 @@ func commands() []command {
 		{"run", "run the pipeline for a date (or a range of dates)", cmdRun},
 		{"query", "run read-only SQL over the lake", cmdQuery},
 		{"status", "show the state of every run (or one date)", cmdStatus},
+		{"monitor", "show a date's monitoring report (freshness, anomalies, targets)", cmdMonitor},
 		{"serve", "run on a schedule (daily 02:00 Asia/Bangkok), catching up missed dates", cmdServe},
 	}
 }

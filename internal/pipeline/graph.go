@@ -57,8 +57,9 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 	goldState := newGoldRun(lake.NewAttemptID(r.now()))
 	goldState.resumeFrom(done)
 	tasks = append(tasks, r.goldTasks(d, "check_silver_completion", goldState)...)
+	tasks = append(tasks, r.monitorTask(d, silverSet, "validate_gold_outputs"))
 	tasks = append(tasks,
-		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion", "validate_gold_outputs"}, AllDone: true,
+		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion", "validate_gold_outputs", "monitor"}, AllDone: true,
 			Run: func(ctx context.Context) error {
 				return r.writePipelineSummary(ctx, d, silverState.summary(silverSet), goldState.summary())
 			}},

@@ -79,3 +79,31 @@ func ListStates(ctx context.Context, lk *lake.Lake) ([]RunState, error) {
 	}
 	return out, nil
 }
+
+// RecentStates returns the state of the last n run dates up to and including d, oldest
+// first. Only their n objects are read (the listing is of names), so the cost does not grow
+// with the lake's history.
+func RecentStates(ctx context.Context, lk *lake.Lake, d lake.Date, n int) ([]RunState, error) {
+	var keys []string
+	last := lake.StateKey(d)
+	if err := lk.B.Iter(ctx, "_state/runs/", func(name string) error {
+		if name <= last {
+			keys = append(keys, name)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(keys) > n {
+		keys = keys[len(keys)-n:]
+	}
+	out := make([]RunState, 0, len(keys))
+	for _, k := range keys {
+		var st RunState
+		if err := lk.GetJSON(ctx, k, &st); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
