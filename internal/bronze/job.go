@@ -164,7 +164,7 @@ SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FRO
 		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
 	}
 	defer s.Exec(ctx, "DROP "+kind+" IF EXISTS judged")
-	rejectedCols := []string{"__ord", "__line", "__reject"}
+	rejectedCols := []string{"__ord", "__reject"}
 	for _, c := range t.RejectColumns {
 		rejectedCols = append(rejectedCols, engine.Ident(c))
 	}
@@ -211,13 +211,14 @@ SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FRO
 		rejExtra = append(rejExtra, fmt.Sprintf("CAST(j.%s AS VARCHAR) AS %s", engine.Ident(c), engine.Ident(alias)))
 		rejExtraNull = append(rejExtraNull, "CAST(NULL AS VARCHAR) AS "+engine.Ident(alias))
 	}
+	rejLine, rejJoin := src.lineSQL("j")
 	rejectsSQL := fmt.Sprintf(`SELECT * FROM (
-SELECT %s, j.__reject AS reject_reason, %s AS source_file, j.__line AS source_line,
+SELECT %s, j.__reject AS reject_reason, %s AS source_file, %s AS source_line,
   CAST(NULL AS VARCHAR) AS raw_line, %s
-FROM rejected j JOIN %s r ON r.rowid = j.__ord
+FROM rejected j%s JOIN %s r ON r.rowid = j.__ord
 UNION ALL
 %s) ORDER BY source_line, reject_reason`,
-		strings.Join(append(src.rawColumnsSQL("r"), rejExtra...), ", "), engine.Literal(src.key), meta, src.raw,
+		strings.Join(append(src.rawColumnsSQL("r"), rejExtra...), ", "), engine.Literal(src.key), rejLine, meta, rejJoin, src.raw,
 		src.structuralRejectsSQL(rejExtraNull, meta))
 	rejFiles, err := s.WriteParquet(ctx, rejectsSQL, 0)
 	if err != nil {
@@ -236,7 +237,7 @@ UNION ALL
 	partition := lake.PartitionDir(lake.Bronze, table, d)
 	if rep.RejectionRate > t.RejectThreshold {
 		rep.Status = StatusFailed
-		j.logSample(ctx, s, table, d)
+		j.logSample(ctx, s, src, table, d)
 		if err := j.Lake.Withdraw(ctx, partition); err != nil {
 			return nil, err
 		}
@@ -246,14 +247,22 @@ UNION ALL
 		return rep, &RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}
 	}
 
+	validLine, validJoin, err := src.bulkLineSQL(ctx, s, "v")
+	if err != nil {
+		return nil, err
+	}
 	if kind == "TABLE" {
 		// The raw text was only needed for rejects and metrics: free it before the write.
 		if err := s.Exec(ctx, "DROP VIEW IF EXISTS src; DROP TABLE IF EXISTS "+src.raw); err != nil {
 			return nil, err
 		}
 	}
-	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, __line AS source_line
-FROM %s`, strings.Join(outCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validRel)
+	validCols := make([]string, len(outCols))
+	for i, c := range outCols {
+		validCols[i] = "v." + c
+	}
+	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, %s AS source_line
+FROM %s v%s`, strings.Join(validCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validLine, validRel, validJoin)
 	files, err := s.WriteParquet(ctx, validSQL, 0)
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write: %w", table, d, err)
@@ -351,11 +360,12 @@ FROM (SELECT *, %[3]s AS __lk_reject FROM %[1]s)`, name, k, reason)); err != nil
 	lr.RejectCount = rej + l.structural
 	lr.DuplicatesRemoved = dup
 	lr.OutputCount = n - rej - dup
+	lkLine, lkJoin := l.lineSQL("j")
 	rejSQL := fmt.Sprintf(`SELECT * FROM (
-SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, j.__line AS source_line, CAST(NULL AS VARCHAR) AS raw_line, %s
-FROM judged_%s j JOIN %s r ON r.rowid = j.__ord WHERE j.__lk_reject IS NOT NULL
+SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, %s AS source_line, CAST(NULL AS VARCHAR) AS raw_line, %s
+FROM (SELECT * FROM judged_%s WHERE __lk_reject IS NOT NULL) j%s JOIN %s r ON r.rowid = j.__ord
 UNION ALL %s) ORDER BY source_line`,
-		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Literal(key), meta, name, l.raw, l.structuralRejectsSQL(nil, meta))
+		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Literal(key), lkLine, meta, name, lkJoin, l.raw, l.structuralRejectsSQL(nil, meta))
 	files, err := s.WriteParquet(ctx, rejSQL, 0)
 	if err != nil {
 		return LookupReport{}, err
@@ -410,8 +420,9 @@ ORDER BY n DESC, reason ASC LIMIT 5`, structural, structural))
 }
 
 // logSample logs up to 10 rejected rows so a tripped breaker can be diagnosed from the log.
-func (j *Job) logSample(ctx context.Context, s *engine.Session, table string, d lake.Date) {
-	rows, err := s.Query(ctx, "SELECT __line, __reject FROM rejected ORDER BY __line LIMIT 10")
+func (j *Job) logSample(ctx context.Context, s *engine.Session, src *loaded, table string, d lake.Date) {
+	line, join := src.lineSQL("j")
+	rows, err := s.Query(ctx, "SELECT "+line+", j.__reject FROM rejected j"+join+" ORDER BY 1 LIMIT 10")
 	if err != nil {
 		return
 	}
