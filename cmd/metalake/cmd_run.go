@@ -16,7 +16,7 @@ import (
 func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("run", "run --lake L --date D [--to D2] [--force]")
 	date := fs.String("date", "", "run date (YYYY-MM-DD)")
-	to := fs.String("to", "", "last run date of a range; dates with raw data run in order")
+	to := fs.String("to", "", "last run date of a range (or LATEST: the newest raw date); dates with raw data run in order")
 	force := fs.Bool("force", false, "rerun dates that already succeeded, replacing their outputs")
 	resume := fs.Bool("resume", false, "rerun only the tasks that did not succeed in the date's last attempt (and their downstream)")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
@@ -31,7 +31,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return usagef("run: %v", pipeline.ErrResumeWithForce)
 	}
 	until := from
-	if *to != "" {
+	latest := strings.EqualFold(*to, "latest")
+	if *to != "" && !latest {
 		if until, err = parseDateFlag("to", *to); err != nil {
 			return err
 		}
@@ -42,6 +43,14 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	r, err := a.runner(ctx, !*quiet)
 	if err != nil {
 		return err
+	}
+	if latest {
+		if until, err = latestRawDate(ctx, r); err != nil {
+			return err
+		}
+		if until.Before(from) {
+			return usagef("run: the latest raw date %s is before --date %s", until, from)
+		}
 	}
 	dates := []lake.Date{from}
 	if *to != "" {
@@ -104,6 +113,26 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		r.Observe = newProgress(a.stdout, a.logFormat == "json").observe
 	}
 	return r, nil
+}
+
+// latestRawDate is the newest date with raw data of any table.
+func latestRawDate(ctx context.Context, r *pipeline.Runner) (lake.Date, error) {
+	var latest lake.Date
+	for _, t := range r.Contracts.Tables {
+		for _, raw := range t.RawTables() {
+			ds, err := r.Lake.RawDates(ctx, raw)
+			if err != nil {
+				return lake.Date{}, err
+			}
+			if n := len(ds); n > 0 && ds[n-1].After(latest) {
+				latest = ds[n-1]
+			}
+		}
+	}
+	if latest.IsZero() {
+		return lake.Date{}, fmt.Errorf("run --to LATEST: %s has no raw data", r.Lake.B.Name())
+	}
+	return latest, nil
 }
 
 // datesWithRaw splits [from, until] into dates that have raw data (any table) and gaps.

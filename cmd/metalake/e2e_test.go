@@ -273,7 +273,7 @@ func TestCLIGenerateRunQuery(t *testing.T) {
 
 	// A forced rerun gives the same business content.
 	before := snapshot(t, dir, lake)
-	must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-02", "--force"), 0)
+	must(t, metalake(t, dir, "run", "--lake", lake, "--date", "2025-07-02", "--to", "LATEST", "--force"), 0)
 	if after := snapshot(t, dir, lake); after != before {
 		t.Errorf("forced rerun changed the lake's business content")
 	}
