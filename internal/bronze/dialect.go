@@ -128,3 +128,30 @@ func dialectFuncs() map[string]any {
 		},
 	}
 }
+
+// lineBucket is the size of the ordinal ranges of the record-number map.
+const lineBucket = 4096
+
+// lineMapSQL creates table name: one row per bucket of lineBucket record ordinals, holding
+// the number of structural rejects before the bucket (base) and the positions of those inside
+// it (vbs, as "well-formed records before the reject"). A record's line is then
+// ordinal + 2 + base + |{v in vbs : v <= ordinal}|: an equality join on a small table.
+func lineMapSQL(name, raw, rej string) string {
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+WITH r AS (
+  SELECT CAST(line AS BIGINT) - 2 - (ROW_NUMBER() OVER (ORDER BY line) - 1) AS valid_before,
+         ROW_NUMBER() OVER (ORDER BY line) AS cum
+  FROM (SELECT DISTINCT line FROM %[3]s)),
+b AS (SELECT range AS b FROM range(0, (SELECT COUNT(*) FROM %[2]s) // %[4]d + 1)),
+base AS (SELECT b.b, COALESCE(MAX(r.cum), 0) AS base FROM b ASOF LEFT JOIN r ON b.b * %[4]d > r.valid_before GROUP BY b.b),
+vbs AS (SELECT valid_before // %[4]d AS b, list(valid_before ORDER BY valid_before) AS vbs FROM r GROUP BY 1)
+SELECT base.b, base.base, COALESCE(vbs.vbs, []) AS vbs FROM base LEFT JOIN vbs ON vbs.b = base.b`, name, raw, rej, lineBucket)
+}
+
+func bucketOf(rows, m string) string {
+	return fmt.Sprintf("%s.b = %s.__ord // %d", m, rows, lineBucket)
+}
+
+func lineFromBuckets(rows, m string) string {
+	return fmt.Sprintf("%[1]s.__ord + 2 + %[2]s.base + len(list_filter(%[2]s.vbs, x -> x <= %[1]s.__ord))", rows, m)
+}

@@ -247,10 +247,7 @@ UNION ALL
 		return rep, &RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}
 	}
 
-	validLine, validJoin, err := src.bulkLineSQL(ctx, s, "v")
-	if err != nil {
-		return nil, err
-	}
+	validLine, validJoin := src.lineSQL("v")
 	if kind == "TABLE" {
 		// The raw text was only needed for rejects and metrics: free it before the write.
 		if err := s.Exec(ctx, "DROP VIEW IF EXISTS src; DROP TABLE IF EXISTS "+src.raw); err != nil {

@@ -22,33 +22,16 @@ type loaded struct {
 	typedCols  []string // columns of the typed view, in order
 	extras     []string // header columns kept as VARCHAR outside the contract
 	structural int64    // structurally broken records
-	rejl       string   // record-number map, when there are structural rejects
-}
-
-// bulkLineSQL is lineSQL for all of the source's rows at once: the record-number map is
-// materialised narrow (ordinal → line) and hash-joined, which at 25 M rows costs a sixth of
-// an ASOF join carrying every column.
-func (l *loaded) bulkLineSQL(ctx context.Context, s *engine.Session, alias string) (expr, join string, err error) {
-	if l.rejl == "" {
-		return alias + ".__ord + 2", "", nil
-	}
-	lines := "lines_" + l.name
-	if err := s.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
-SELECT r.rowid AS __ord, r.rowid + 2 + COALESCE(rl.cum, 0) AS __line
-FROM %s r ASOF LEFT JOIN %s rl ON r.rowid >= rl.valid_before`, lines, l.raw, l.rejl)); err != nil {
-		return "", "", err
-	}
-	return alias + "_ln.__line", fmt.Sprintf(" JOIN %s %s_ln ON %s_ln.__ord = %s.__ord", lines, alias, alias, alias), nil
+	lineMap    string   // record-number map, when there are structural rejects
 }
 
 // lineSQL returns the expression of the source line of alias's rows (alias.__ord is the
 // record's ordinal among well-formed records) and the join it needs, if any.
 func (l *loaded) lineSQL(alias string) (expr, join string) {
-	if l.rejl == "" {
+	if l.lineMap == "" {
 		return alias + ".__ord + 2", ""
 	}
-	return fmt.Sprintf("%s.__ord + 2 + COALESCE(%s_rl.cum, 0)", alias, alias),
-		fmt.Sprintf(" ASOF LEFT JOIN %s %s_rl ON %s.__ord >= %s_rl.valid_before", l.rejl, alias, alias, alias)
+	return lineFromBuckets(alias, alias+"_lm"), fmt.Sprintf(" JOIN %s %s_lm ON %s", l.lineMap, alias, bucketOf(alias, alias+"_lm"))
 }
 
 // load reads path (the object key) as source src into the session.
@@ -71,15 +54,12 @@ func load(ctx context.Context, s *engine.Session, name string, src contract.Sour
 	}
 
 	// Record numbers: rowid counts well-formed records only; every structural reject before a
-	// record shifts it by one. rejl maps "valid records before reject j" to "rejects so far".
-	// The mapping is applied only where a line number is written (lineSQL), never in the
-	// validation pass: an ASOF join carrying every column costs more than the parse itself.
+	// record shifts it by one. The map is applied only where a line is written (lineSQL), as
+	// an equality join on a bucket of ordinals: an ASOF join carrying every column cost more
+	// than the parse itself at 25 M rows.
 	if l.structural > 0 {
-		l.rejl = "rejl_" + name
-		if err := s.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
-SELECT CAST(line AS BIGINT) - 2 - (ROW_NUMBER() OVER (ORDER BY line) - 1) AS valid_before,
-       ROW_NUMBER() OVER (ORDER BY line) AS cum
-FROM (SELECT DISTINCT line FROM %s)`, l.rejl, l.rej)); err != nil {
+		l.lineMap = "lines_" + name
+		if err := s.Exec(ctx, lineMapSQL(l.lineMap, l.raw, l.rej)); err != nil {
 			return nil, err
 		}
 	}
@@ -228,7 +208,6 @@ FROM %s GROUP BY line`, strings.Join(cols, ", "), engine.Literal(l.key), meta, l
 func (l *loaded) drop(ctx context.Context, s *engine.Session) {
 	for _, q := range []string{
 		"DROP VIEW IF EXISTS " + l.name,
-		"DROP TABLE IF EXISTS rejl_" + l.name,
 		"DROP TABLE IF EXISTS lines_" + l.name,
 		"DROP TABLE IF EXISTS " + l.raw,
 		"DROP TABLE IF EXISTS " + l.rej,
