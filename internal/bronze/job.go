@@ -133,33 +133,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		order = "__ord, __sub"
 	}
 
-	var rules []string
-	for _, r := range t.Rules {
-		rules = append(rules, fmt.Sprintf("WHEN COALESCE((%s), false) THEN %s", r.When, engine.Literal(r.Reason)))
-	}
-	ruleExpr := "CAST(NULL AS VARCHAR)"
-	if len(rules) > 0 {
-		ruleExpr = "CASE " + strings.Join(rules, " ") + " END"
-	}
-	dupExpr := "false"
-	if len(t.DedupKeys) > 0 {
-		keys := make([]string, len(t.DedupKeys))
-		for i, k := range t.DedupKeys {
-			keys[i] = engine.Ident(k)
-		}
-		dupExpr = fmt.Sprintf("(__reject IS NULL AND ROW_NUMBER() OVER (PARTITION BY __reject IS NULL, %s ORDER BY %s) > 1)", strings.Join(keys, ", "), order)
-	}
-	// judged is every shaped row with its verdict. Without deduplication it stays a view:
-	// materialising 25 M typed rows beside the raw text would spill, while the valid rows can
-	// stream from the raw table straight into Parquet. Only the rejected rows (few, by the
-	// circuit breaker) are materialised. Deduplication needs a window over all rows: then
-	// judged is a table.
-	kind := "VIEW"
-	if len(t.DedupKeys) > 0 {
-		kind = "TABLE"
-	}
-	judged := fmt.Sprintf(`CREATE OR REPLACE TEMP %s judged AS
-SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, kind, dupExpr, ruleExpr)
+	judged, kind := judgedSQL(t, order)
 	if err := s.Exec(ctx, judged); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
 	}
@@ -197,29 +171,7 @@ SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FRO
 		return nil, err
 	}
 
-	// Rejects: valid CSV records carry their raw fields; structural ones their raw line.
-	var rejExtra, rejExtraNull []string
-	rawNames := map[string]bool{}
-	for _, n := range src.rawNames {
-		rawNames[n] = true
-	}
-	for _, c := range t.RejectColumns {
-		alias := c
-		if rawNames[alias] {
-			alias = "shaped_" + c
-		}
-		rejExtra = append(rejExtra, fmt.Sprintf("CAST(j.%s AS VARCHAR) AS %s", engine.Ident(c), engine.Ident(alias)))
-		rejExtraNull = append(rejExtraNull, "CAST(NULL AS VARCHAR) AS "+engine.Ident(alias))
-	}
-	rejLine, rejJoin := src.lineSQL("j")
-	rejectsSQL := fmt.Sprintf(`SELECT * FROM (
-SELECT %s, j.__reject AS reject_reason, %s AS source_file, %s AS source_line,
-  CAST(NULL AS VARCHAR) AS raw_line, %s
-FROM rejected j%s JOIN %s r ON r.rowid = j.__ord
-UNION ALL
-%s) ORDER BY source_line, reject_reason`,
-		strings.Join(append(src.rawColumnsSQL("r"), rejExtra...), ", "), engine.Literal(src.key), rejLine, meta, rejJoin, src.raw,
-		src.structuralRejectsSQL(rejExtraNull, meta))
+	rejectsSQL := primaryRejectsSQL(src, t.RejectColumns, meta)
 	rejFiles, err := s.WriteParquet(ctx, rejectsSQL, 0)
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write rejects: %w", table, d, err)
@@ -272,6 +224,61 @@ FROM %s v%s`, strings.Join(validCols, ", "), meta, engine.Literal(src.key), engi
 		return nil, err
 	}
 	return rep, nil
+}
+
+// primaryRejectsSQL selects every rejected row of the primary source in the rejects layout:
+// records that parsed carry their raw fields (and the shaped columns named in rejectColumns,
+// e.g. an exploded tag); structurally broken ones carry their raw line.
+func primaryRejectsSQL(src *loaded, rejectColumns []string, meta string) string {
+	var extra, extraNull []string
+	rawNames := map[string]bool{}
+	for _, n := range src.rawNames {
+		rawNames[n] = true
+	}
+	for _, c := range rejectColumns {
+		alias := c
+		if rawNames[alias] {
+			alias = "shaped_" + c
+		}
+		extra = append(extra, fmt.Sprintf("CAST(j.%s AS VARCHAR) AS %s", engine.Ident(c), engine.Ident(alias)))
+		extraNull = append(extraNull, "CAST(NULL AS VARCHAR) AS "+engine.Ident(alias))
+	}
+	line, join := src.lineSQL("j")
+	return fmt.Sprintf(`SELECT * FROM (
+SELECT %s, j.__reject AS reject_reason, %s AS source_file, %s AS source_line,
+  CAST(NULL AS VARCHAR) AS raw_line, %s
+FROM rejected j%s JOIN %s r ON r.rowid = j.__ord
+UNION ALL
+%s) ORDER BY source_line, reject_reason`,
+		strings.Join(append(src.rawColumnsSQL("r"), extra...), ", "), engine.Literal(src.key), line, meta, join, src.raw,
+		src.structuralRejectsSQL(extraNull, meta))
+}
+
+// judgedSQL creates "judged": every shaped row with its verdict (__reject: the parse reason,
+// else the first rule that holds) and, for deduplicated tables, __dup. Without deduplication
+// it is a view: materialising 25 M typed rows beside the raw text would spill, while the valid
+// rows can stream from the raw table straight into Parquet. Deduplication needs a window over
+// all rows: then judged is a table. kind is what to DROP afterwards.
+func judgedSQL(t contract.Table, order string) (query, kind string) {
+	var rules []string
+	for _, r := range t.Rules {
+		rules = append(rules, fmt.Sprintf("WHEN COALESCE((%s), false) THEN %s", r.When, engine.Literal(r.Reason)))
+	}
+	ruleExpr := "CAST(NULL AS VARCHAR)"
+	if len(rules) > 0 {
+		ruleExpr = "CASE " + strings.Join(rules, " ") + " END"
+	}
+	dupExpr, kind := "false", "VIEW"
+	if len(t.DedupKeys) > 0 {
+		keys := make([]string, len(t.DedupKeys))
+		for i, k := range t.DedupKeys {
+			keys[i] = engine.Ident(k)
+		}
+		dupExpr = fmt.Sprintf("(__reject IS NULL AND ROW_NUMBER() OVER (PARTITION BY __reject IS NULL, %s ORDER BY %s) > 1)", strings.Join(keys, ", "), order)
+		kind = "TABLE"
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP %s judged AS
+SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, kind, dupExpr, ruleExpr), kind
 }
 
 // detect finds the variant whose primary raw file exists and whose header it matches.
