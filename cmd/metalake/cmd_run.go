@@ -20,6 +20,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	force := fs.Bool("force", false, "rerun dates that already succeeded, replacing their outputs")
 	resume := fs.Bool("resume", false, "rerun only the tasks that did not succeed in the date's last attempt (and their downstream)")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
+	fullSilver := fs.Bool("full-silver", false, "recompute silver from all bronze up to the date (fallback when a previous silver partition is missing)")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +45,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	r.SilverFull = *fullSilver
 	if latest {
 		if until, err = latestRawDate(ctx, r); err != nil {
 			return err

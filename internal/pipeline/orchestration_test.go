@@ -186,3 +186,31 @@ func TestRerunThatChangesOutputsMarksLaterDatesStale(t *testing.T) {
 		}
 	}
 }
+
+func TestFullSilverRecoversAMissingPreviousPartition(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 2)
+	for _, d := range dates {
+		if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _, _ := pipeline.LoadState(ctx, r.Lake, dates[1])
+	// Day 1's silver users partition is lost.
+	if err := r.Lake.Withdraw(ctx, lake.PartitionDir(lake.Silver, "users", dates[0])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(ctx, dates[1], pipeline.Options{Force: true}); err == nil || !strings.Contains(err.Error(), dates[0].String()) {
+		t.Fatalf("incremental silver without its previous partition: %v", err)
+	}
+	r.SilverFull = true
+	after, err := r.Run(ctx, dates[1], pipeline.Options{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Full recomputation gives the same silver as the incremental run did.
+	if before.Fingerprint["silver.users"] == "" || after.Fingerprint["silver.users"] != before.Fingerprint["silver.users"] {
+		t.Errorf("full silver users %q, incremental %q", after.Fingerprint["silver.users"], before.Fingerprint["silver.users"])
+	}
+}

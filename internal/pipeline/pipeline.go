@@ -29,6 +29,10 @@ type Runner struct {
 	BronzeRetries int
 	SilverRetries int
 	GoldRetries   int
+	// SilverFull recomputes silver from every bronze partition up to the date instead of
+	// silver(previous date) + bronze(date): the fallback when a previous silver partition is
+	// missing (the results are equal; it costs more the older the lake).
+	SilverFull bool
 	// Notifier receives the pipeline summary of every run (the notify task); nil: log only.
 	Notifier   notify.Notifier
 	RetryDelay time.Duration

@@ -34,6 +34,10 @@ func (s *silverRun) put(rep *silver.Report) {
 // missing previous partition fails the task without retry, naming the date to run first).
 func (r *Runner) silverTasks(d lake.Date, set *silver.Set, run *silverRun) []dag.Task {
 	job := &silver.Job{Lake: r.Lake, Engine: r.Engine, Contracts: set, Log: r.log(), Now: r.Now}
+	mode := silver.Incremental
+	if r.SilverFull {
+		mode = silver.Full
+	}
 	var tasks []dag.Task
 	var ids []string
 	for _, t := range set.Tables {
@@ -50,7 +54,7 @@ func (r *Runner) silverTasks(d lake.Date, set *silver.Set, run *silverRun) []dag
 				run.mu.Lock()
 				run.started = true
 				run.mu.Unlock()
-				rep, err := job.Run(ctx, table, d, silver.Incremental)
+				rep, err := job.Run(ctx, table, d, mode)
 				if err == nil {
 					run.put(rep)
 				}
