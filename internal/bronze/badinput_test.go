@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/metalake/metalake/internal/bronze"
+	"github.com/metalake/metalake/internal/dag"
 )
 
 const usersHeader = "Id,UserName,RegisterDate,Country\n"
@@ -90,7 +91,7 @@ func TestBadInputs(t *testing.T) {
 					t.Fatalf("error %q, want one line containing %q", err, tc.wantErr)
 				}
 				var ce *bronze.ContractError
-				if !errors.As(err, &ce) || bronze.IsRetryable(err) {
+				if !errors.As(err, &ce) || dag.Retryable(err) {
 					t.Errorf("a bad input must be a non-retryable contract error, got %T", err)
 				}
 				return

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/metalake/metalake/internal/bronze"
+	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
 )
 
@@ -40,7 +41,7 @@ func TestCircuitBreakerKeepsEvidenceAndWithdrawsPartition(t *testing.T) {
 			t.Errorf("message %q does not name %q", err, s)
 		}
 	}
-	if bronze.IsRetryable(err) {
+	if dag.Retryable(err) {
 		t.Error("a tripped breaker must not be retried")
 	}
 	if rep.Status != bronze.StatusFailed || rep.RejectCount != 20 {

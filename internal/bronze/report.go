@@ -1,7 +1,6 @@
 package bronze
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
@@ -104,16 +103,6 @@ func (e *ContractError) Error() string {
 }
 func (e *ContractError) Unwrap() error   { return e.Err }
 func (e *ContractError) Retryable() bool { return false }
-
-// IsRetryable reports whether err may succeed when retried: data-contract failures are not,
-// anything else (I/O, engine) is.
-func IsRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	return err != nil
-}
 
 func round4(x float64) float64 {
 	return float64(int64(x*10000+0.5)) / 10000

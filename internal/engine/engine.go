@@ -295,10 +295,6 @@ func (s *Session) Fingerprint(ctx context.Context, files []string, exclude []str
 	if len(files) == 0 {
 		return "0:0", nil
 	}
-	lits := make([]string, len(files))
-	for i, f := range files {
-		lits[i] = Literal(f)
-	}
 	ex := make([]string, len(exclude))
 	for i, c := range exclude {
 		ex[i] = Literal(c)
@@ -309,8 +305,8 @@ func (s *Session) Fingerprint(ctx context.Context, files []string, exclude []str
 	}
 	var fp string
 	err := s.QueryRow(ctx, fmt.Sprintf(
-		"SELECT CAST(COUNT(*) AS VARCHAR) || ':' || CAST(COALESCE(SUM(hash(*COLUMNS(c -> c NOT IN (%s)))), 0) AS VARCHAR) FROM read_parquet([%s], union_by_name = true)",
-		exList, strings.Join(lits, ", ")), &fp)
+		"SELECT CAST(COUNT(*) AS VARCHAR) || ':' || CAST(COALESCE(SUM(hash(*COLUMNS(c -> c NOT IN (%s)))), 0) AS VARCHAR) FROM %s",
+		exList, ReadParquet(files)), &fp)
 	return fp, err
 }
 
@@ -337,4 +333,16 @@ func (s *Session) Describe(ctx context.Context, relation string) ([]Column, erro
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// ReadParquet is the relation over local Parquet files that every layer reads with: columns
+// unioned by name (partitions written with different schemas stack), and no hive-partition
+// columns guessed from the lake's run_date=… paths (run_date comes from the files or the
+// manifest, never from a path).
+func ReadParquet(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = Literal(p)
+	}
+	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
 }

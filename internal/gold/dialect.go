@@ -2,7 +2,6 @@ package gold
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/metalake/metalake/internal/engine"
 )
@@ -28,10 +27,4 @@ func dialectFuncs() map[string]any {
 
 // readParquet is a relation over local Parquet files, columns unioned by name
 // (Spark: a DataFrame reader over the same paths with mergeSchema).
-func readParquet(paths []string) string {
-	q := make([]string, len(paths))
-	for i, p := range paths {
-		q[i] = engine.Literal(p)
-	}
-	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true)"
-}
+func readParquet(paths []string) string { return engine.ReadParquet(paths) }

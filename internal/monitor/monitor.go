@@ -14,7 +14,6 @@ import (
 	"math"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/metalake/metalake/internal/catalog"
@@ -279,7 +278,7 @@ func (m *Monitor) dupRate(ctx context.Context, dir string, man lake.Manifest) (f
 		if err != nil {
 			return 0, err
 		}
-		files = append(files, engine.Literal(p))
+		files = append(files, p)
 	}
 	s, err := m.Engine.Session(ctx)
 	if err != nil {
@@ -287,7 +286,7 @@ func (m *Monitor) dupRate(ctx context.Context, dir string, man lake.Manifest) (f
 	}
 	defer s.Close()
 	var rate float64
-	err = s.QueryRow(ctx, "SELECT COALESCE(1 - COUNT(DISTINCT user_id) / NULLIF(COUNT(*), 0), 0) FROM read_parquet(["+strings.Join(files, ", ")+"])", &rate)
+	err = s.QueryRow(ctx, "SELECT COALESCE(1 - COUNT(DISTINCT user_id) / NULLIF(COUNT(*), 0), 0) FROM "+engine.ReadParquet(files), &rate)
 	return round(rate), err
 }
 

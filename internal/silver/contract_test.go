@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/silver"
 )
@@ -114,7 +115,7 @@ strategies: [{strategy: DROP, field: user_id, code: declared, reason: r}]
 			e.runBronze(t, "2024-01-01", "users")
 			e.silver.Contracts = set
 			rep, err := e.silver.Run(context.Background(), "users", mustDate(t, "2024-01-01"), silver.Incremental)
-			if err == nil || !strings.Contains(err.Error(), c.want) || silver.IsRetryable(err) {
+			if err == nil || !strings.Contains(err.Error(), c.want) || dag.Retryable(err) {
 				t.Fatalf("err = %v, want a non-retryable error mentioning %q", err, c.want)
 			}
 			if rep.Status != silver.StatusFailed || rep.Error == "" {

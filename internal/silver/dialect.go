@@ -2,7 +2,6 @@ package silver
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/metalake/metalake/internal/engine"
 )
@@ -33,13 +32,7 @@ func modelFuncs(param func(string) (string, error)) map[string]any {
 }
 
 // readParquet is a relation over Parquet files (local paths), columns unioned by name.
-func readParquet(paths []string) string {
-	q := make([]string, len(paths))
-	for i, p := range paths {
-		q[i] = engine.Literal(p)
-	}
-	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
-}
+func readParquet(paths []string) string { return engine.ReadParquet(paths) }
 
 // dateLiteral is a DATE constant (portable).
 func dateLiteral(d string) string { return "DATE " + engine.Literal(d) }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/query"
 	"github.com/metalake/metalake/internal/silver"
@@ -128,7 +129,7 @@ func TestValidateAndCompletion(t *testing.T) {
 	}
 	err := silver.ValidateOutput(ctx, e.lake, set, d)
 	var ce *silver.CheckError
-	if !errors.As(err, &ce) || silver.IsRetryable(err) || !strings.Contains(err.Error(), "no silver tags partition") {
+	if !errors.As(err, &ce) || dag.Retryable(err) || !strings.Contains(err.Error(), "no silver tags partition") {
 		t.Errorf("validate after withdrawal: %v", err)
 	}
 	rep, err := q.Run(ctx, d)

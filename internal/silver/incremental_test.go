@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/silver"
 )
@@ -241,7 +242,7 @@ func TestDependsOnPast(t *testing.T) {
 	e.runBronze(t, "2024-01-05", "users")
 	rep, err := e.silver.Run(ctx, "users", mustDate(t, "2024-01-05"), silver.Incremental)
 	var pm *silver.PreviousMissingError
-	if !errors.As(err, &pm) || pm.Previous != "2024-01-02" || silver.IsRetryable(err) {
+	if !errors.As(err, &pm) || pm.Previous != "2024-01-02" || dag.Retryable(err) {
 		t.Fatalf("err = %v, want a non-retryable PreviousMissingError naming 2024-01-02", err)
 	}
 	if want := "silver users 2024-01-05: previous date 2024-01-02 has no silver partition; run it first"; err.Error() != want {
@@ -266,7 +267,7 @@ func TestDependsOnPast(t *testing.T) {
 	// A date without bronze is a contract error.
 	_, err = e.silver.Run(ctx, "users", mustDate(t, "2024-01-03"), silver.Incremental)
 	var ce *silver.ContractError
-	if !errors.As(err, &ce) || silver.IsRetryable(err) {
+	if !errors.As(err, &ce) || dag.Retryable(err) {
 		t.Errorf("no bronze: err = %v, want a non-retryable ContractError", err)
 	}
 	// A dependency not yet published is a contract error too.

@@ -3,7 +3,6 @@ package silver
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -187,15 +186,5 @@ func (e *AccountingError) Error() string {
 	return fmt.Sprintf("silver %s %s: internal accounting error: %s (nothing published)", e.Table, e.RunDate, e.Detail)
 }
 func (e *AccountingError) Retryable() bool { return false }
-
-// IsRetryable reports whether err may succeed when retried: contract, depends_on_past and
-// accounting failures are not, anything else (I/O, engine) is.
-func IsRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	return err != nil
-}
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
