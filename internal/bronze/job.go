@@ -566,8 +566,11 @@ func columns(ctx context.Context, s *engine.Session, rel string) ([]string, erro
 func loadCountries(ctx context.Context, s *engine.Session) error {
 	r := csv.NewReader(bytes.NewReader(country.CSV()))
 	recs, err := r.ReadAll()
-	if err != nil || len(recs) < 2 {
-		return fmt.Errorf("embedded country table: %v", err)
+	if err != nil {
+		return fmt.Errorf("embedded country table: %w", err)
+	}
+	if len(recs) < 2 {
+		return fmt.Errorf("embedded country table: no rows")
 	}
 	var vals []string
 	for _, rec := range recs[1:] {
