@@ -3,6 +3,7 @@ package bronze_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,35 @@ func TestSourceLinesCountRecords(t *testing.T) {
 	rows := f.query(t, "bronze/users/run_date=2024-01-01/", "SELECT user_id, source_line FROM t WHERE user_id IN ('U0009', 'U0101', 'U0103', 'U0200') ORDER BY 1")
 	if got := fmt.Sprint(rows); got != "[map[source_line:11 user_id:U0009] map[source_line:13 user_id:U0101] map[source_line:15 user_id:U0103] map[source_line:16 user_id:U0200]]" {
 		t.Errorf("valid rows %s", got)
+	}
+}
+
+// TestRejectsCarryTheirRawFields: a rejected row keeps the text of every field of its record,
+// exactly as written, for a one-row-per-record table (users) and an exploding one (plan tags).
+func TestRejectsCarryTheirRawFields(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.putRaw(t, "users", "2024-01-01", usersHeader+goodUsers(0, 30)+
+		"U0102,late, 13/45/2024 ,VN\n"+ // line 32: parse reject
+		"U0104,   ,2024-01-01,VN\n"+ // 33: rule reject
+		goodUsers(200, 30))
+	f.putRaw(t, "tags", "2024-01-01", "DatasetId,Tags\n"+strings.Repeat("D1,\"[\"\"a\"\"]\"\n", 1)+
+		"D2,\"[\"\"ok\"\", \"\"  \"\"]\"\n"+ // line 3: one valid tag, one empty
+		"D3,not json\n"+ // 4: parse reject
+		strings.Repeat("D9,\"[\"\"x\"\",\"\"y\"\",\"\"z\"\"]\"\n", 20))
+	for _, table := range []string{"users", "tags"} {
+		if _, err := f.job.Run(context.Background(), table, mustDate(t, "2024-01-01")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users := f.query(t, "bronze/_rejects/users/run_date=2024-01-01/", "SELECT source_line, id, user_name, register_date, country, reject_reason FROM t ORDER BY 1")
+	if got := fmt.Sprint(users); got != "[map[country:VN id:U0102 register_date: 13/45/2024  reject_reason:signup_ts is not a valid timestamp source_line:32 user_name:late] "+
+		"map[country:VN id:U0104 register_date:2024-01-01 reject_reason:user_name is empty source_line:33 user_name:   ]]" {
+		t.Errorf("users rejects %s", got)
+	}
+	tags := f.query(t, "bronze/_rejects/tags/run_date=2024-01-01/", "SELECT source_line, dataset_id, tags, tag, reject_reason FROM t ORDER BY 1")
+	if got := fmt.Sprint(tags); got != `[map[dataset_id:D2 reject_reason:tag is empty source_line:3 tag: tags:["ok", "  "]] `+
+		`map[dataset_id:D3 reject_reason:tags is not a JSON array source_line:4 tag:<nil> tags:not json]]` {
+		t.Errorf("tags rejects %s", got)
 	}
 }
