@@ -211,7 +211,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		validCols[i] = "v." + c
 	}
 	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, %s AS source_line
-FROM %s v%s`, strings.Join(validCols, ", "), meta, engine.Literal(src.key), engine.Literal(SourceSystem), validLine, validRel, validJoin)
+FROM %s v%s`, strings.Join(validCols, ", "), meta, constantText(src.key), constantText(SourceSystem), validLine, validRel, validJoin)
 	files, err := s.WriteParquet(ctx, validSQL, 0)
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write: %w", table, d, err)
