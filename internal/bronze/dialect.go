@@ -166,19 +166,24 @@ func formatList(formats []string) string {
 // maxLineBytes bounds one CSV record: real Meta Kaggle descriptions reach megabytes.
 const maxLineBytes = 64 << 20
 
-// readCSVSQL materialises a raw CSV file as table `table` with text columns c0..cN-1 in file
-// order (DuckDB keeps insertion order, so rowid is the record's ordinal among well-formed
-// records). Structurally broken records go to the reject table rejTable.
-func readCSVSQL(table, path string, ncols int, rejTable, rejScan string) string {
+// readCSVSQL materialises a raw CSV file as table `table` with the text columns c{i} of the
+// kept positions, in file order (DuckDB keeps insertion order, so rowid is the record's ordinal
+// among well-formed records). Every record is still checked for its full structure;
+// structurally broken records go to the reject table rejTable.
+func readCSVSQL(table, path string, ncols int, kept []int, rejTable, rejScan string) string {
 	cols := make([]string, ncols)
 	for i := range cols {
 		cols[i] = fmt.Sprintf("'c%d': 'VARCHAR'", i)
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM read_csv(%s,
+	sel := make([]string, len(kept))
+	for j, i := range kept {
+		sel[j] = fmt.Sprintf("c%d", i)
+	}
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT %s FROM read_csv(%s,
   columns = {%s}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
   strict_mode = true, null_padding = false, store_rejects = true,
   rejects_table = %s, rejects_scan = %s, max_line_size = %d, buffer_size = %d)`,
-		table, engine.Literal(path), strings.Join(cols, ", "),
+		table, strings.Join(sel, ", "), engine.Literal(path), strings.Join(cols, ", "),
 		engine.Literal(rejTable), engine.Literal(rejScan), maxLineBytes, 2*maxLineBytes)
 }
 

@@ -441,24 +441,18 @@ func (j *Job) logSample(ctx context.Context, s *engine.Session, src *loaded, tab
 }
 
 func (j *Job) metrics(ctx context.Context, s *engine.Session, t contract.Table, v contract.Variant, rep *Report, rel map[string]string) error {
-	for _, m := range append(append([]contract.Metric(nil), t.Metrics...), v.Metrics...) {
+	all := append(append([]contract.Metric(nil), t.Metrics...), v.Metrics...)
+	scalars, err := scalarMetrics(ctx, s, all, rel)
+	if err != nil {
+		return err
+	}
+	for _, m := range all {
 		from := rel[m.From]
-		where := "true"
-		if m.Where != "" {
-			where = m.Where
-		}
+		where := metricWhere(m)
 		var val any
 		switch {
 		case m.SQL != "":
-			expr, err := render(m.Name, m.SQL, nil)
-			if err != nil {
-				return err
-			}
-			var x any
-			if err := s.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM %s m WHERE %s", expr, from, where), &x); err != nil {
-				return fmt.Errorf("%s: %w", m.Name, err)
-			}
-			val = x
+			val = scalars[m.Name]
 		case m.GroupBy != "":
 			rows, err := s.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), COUNT(*) FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY 1", engine.Ident(m.GroupBy), from, where))
 			if err != nil {
@@ -513,6 +507,57 @@ func (j *Job) metrics(ctx context.Context, s *engine.Session, t contract.Table, 
 		rep.Metrics["rejected_tags"] = rep.RejectCount
 	}
 	return nil
+}
+
+func metricWhere(m contract.Metric) string {
+	if m.Where != "" {
+		return m.Where
+	}
+	return "true"
+}
+
+// scalarMetrics evaluates the SQL metrics, one query per relation and filter: each query is a
+// full pass over the judged rows (the datasets statistics took three passes).
+func scalarMetrics(ctx context.Context, s *engine.Session, metrics []contract.Metric, rel map[string]string) (map[string]any, error) {
+	type pass struct {
+		from, where  string
+		names, exprs []string
+	}
+	var passes []*pass
+	byKey := map[string]*pass{}
+	for _, m := range metrics {
+		if m.SQL == "" {
+			continue
+		}
+		expr, err := render(m.Name, m.SQL, nil)
+		if err != nil {
+			return nil, err
+		}
+		key := m.From + "\x00" + metricWhere(m)
+		p := byKey[key]
+		if p == nil {
+			p = &pass{from: rel[m.From], where: metricWhere(m)}
+			byKey[key] = p
+			passes = append(passes, p)
+		}
+		p.names = append(p.names, m.Name)
+		p.exprs = append(p.exprs, expr)
+	}
+	out := map[string]any{}
+	for _, p := range passes {
+		vals := make([]any, len(p.exprs))
+		dest := make([]any, len(vals))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := s.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM %s m WHERE %s", strings.Join(p.exprs, ", "), p.from, p.where), dest...); err != nil {
+			return nil, fmt.Errorf("%s: %w", strings.Join(p.names, ", "), err)
+		}
+		for i, n := range p.names {
+			out[n] = vals[i]
+		}
+	}
+	return out, nil
 }
 
 // jsonNumber normalises engine scalars (HUGEINT arrives as *big.Int) for JSON.

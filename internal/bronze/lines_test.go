@@ -60,3 +60,29 @@ func TestRejectsCarryTheirRawFields(t *testing.T) {
 		t.Errorf("tags rejects %s", got)
 	}
 }
+
+// TestLookupRejectsCarryTheFieldsTheContractReads: a lookup materialises only the fields its
+// contract reads (DatasetVersions' descriptions are most of its bytes), so its rejects carry
+// those fields' raw text — and still account for every record.
+func TestLookupRejectsCarryTheFieldsTheContractReads(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.putRaw(t, "datasets", "2024-01-01", "Id,CreatorUserId,OwnerUserId,CurrentDatasetVersionId,Type,CreationDate,LastActivityDate,TotalViews,TotalDownloads\n"+
+		"1,7,7,101,Dataset,01/02/2020 10:00:00,01/03/2020,5,1\n"+
+		"2,7,,102,Dataset,01/02/2020 10:00:00,01/03/2020,5,1\n")
+	f.putRaw(t, "dataset_versions", "2024-01-01", "Id,DatasetId,Title,Subtitle,Description\n"+
+		"101,1,First,Sub,\"a long\ndescription\"\n"+
+		",2,Orphan,Sub,never read\n"+ // record 3 (source_line counts records): version id null
+		"102,2,Second,,\n")
+	rep, err := f.job.Run(context.Background(), "datasets", mustDate(t, "2024-01-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lk := rep.Lookups[0]; lk.InputCount != 3 || lk.OutputCount != 2 || lk.RejectCount != 1 {
+		t.Errorf("lookup accounting %+v", lk)
+	}
+	rej := f.query(t, "bronze/_rejects/datasets_lookup_dataset_versions/run_date=2024-01-01/", "SELECT * EXCLUDE (ingest_ts, run_date, source_file) FROM t")
+	if got := fmt.Sprint(rej); got != "[map[dataset_id:2 id:<nil> raw_line:<nil> reject_reason:version_id is null source_line:3 subtitle:Sub title:Orphan]]" {
+		t.Errorf("lookup rejects %s", got)
+	}
+}

@@ -21,6 +21,7 @@ type loaded struct {
 	rawNames   []string // snake_case name of every header column (rejects carry raw values by these)
 	typedCols  []string // columns of the typed view, in order
 	extras     []string // header columns kept as VARCHAR outside the contract
+	kept       []int    // header positions materialised in the raw table (c{i})
 	structural int64    // structurally broken records
 	lineMap    string   // record-number map, when there are structural rejects
 }
@@ -41,12 +42,19 @@ func load(ctx context.Context, s *engine.Session, name string, src contract.Sour
 	l := &loaded{name: name, raw: "raw_" + name, rej: "rej_" + name, key: key, header: header}
 	idx := map[string]int{}
 	for i, h := range header {
-		idx[strings.ToLower(h)] = i
+		idx[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	if missing := src.MissingColumns(contract.HeaderSet(header)); len(missing) > 0 {
 		return nil, fmt.Errorf("%s: missing required column(s) %s", key, strings.Join(missing, ", "))
 	}
-	if err := s.Exec(ctx, readCSVSQL(l.raw, path, len(header), l.rej, "scan_"+name)); err != nil {
+	// A lookup keeps only the fields its contract reads (DatasetVersions' descriptions are most
+	// of its bytes); the primary source keeps every field for its rejects and extra columns.
+	for i, h := range header {
+		if primary || src.Reads(h) {
+			l.kept = append(l.kept, i)
+		}
+	}
+	if err := s.Exec(ctx, readCSVSQL(l.raw, path, len(header), l.kept, l.rej, "scan_"+name)); err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
 	if err := s.QueryRow(ctx, "SELECT COUNT(DISTINCT line) FROM "+l.rej, &l.structural); err != nil {
@@ -182,17 +190,17 @@ func uniqueSnake(header []string) []string {
 // rawColumnsSQL selects the raw text of every header column under its snake_case name, from
 // raw table alias a, for the rejects file.
 func (l *loaded) rawColumnsSQL(a string) []string {
-	cols := make([]string, len(l.header))
-	for i := range l.header {
-		cols[i] = fmt.Sprintf("%s.c%d AS %s", a, i, engine.Ident(l.rawNames[i]))
+	cols := make([]string, len(l.kept))
+	for j, i := range l.kept {
+		cols[j] = fmt.Sprintf("%s.c%d AS %s", a, i, engine.Ident(l.rawNames[i]))
 	}
 	return cols
 }
 
 func (l *loaded) nullRawColumnsSQL() []string {
-	cols := make([]string, len(l.header))
-	for i := range l.header {
-		cols[i] = "CAST(NULL AS VARCHAR) AS " + engine.Ident(l.rawNames[i])
+	cols := make([]string, len(l.kept))
+	for j, i := range l.kept {
+		cols[j] = "CAST(NULL AS VARCHAR) AS " + engine.Ident(l.rawNames[i])
 	}
 	return cols
 }

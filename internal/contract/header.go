@@ -60,6 +60,17 @@ func (src Source) MissingColumns(have map[string]bool) []string {
 	return m
 }
 
+// Reads reports whether src reads the raw column named h (matched as in HeaderSet).
+func (src Source) Reads(h string) bool {
+	h = strings.ToLower(strings.TrimSpace(h))
+	for _, c := range src.Columns {
+		if strings.ToLower(c.Header) == h {
+			return true
+		}
+	}
+	return false
+}
+
 // HeaderSet is the set of lower-cased header names.
 func HeaderSet(header []string) map[string]bool { return headerSet(header) }
 
