@@ -218,16 +218,19 @@ const lineBucket = 4096
 // the number of structural rejects before the bucket (base) and the positions of those inside
 // it (vbs, as "well-formed records before the reject"). A record's line is then
 // ordinal + 2 + base + |{v in vbs : v <= ordinal}|: an equality join on a small table.
+// base is a running sum of the per-bucket counts, so consecutive broken records (equal
+// positions) all count.
 func lineMapSQL(name, raw, rej string) string {
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
-WITH r AS (
-  SELECT CAST(line AS BIGINT) - 2 - (ROW_NUMBER() OVER (ORDER BY line) - 1) AS valid_before,
-         ROW_NUMBER() OVER (ORDER BY line) AS cum
-  FROM (SELECT DISTINCT line FROM %[3]s)),
-b AS (SELECT range AS b FROM range(0, (SELECT COUNT(*) FROM %[2]s) // %[4]d + 1)),
-base AS (SELECT b.b, COALESCE(MAX(r.cum), 0) AS base FROM b ASOF LEFT JOIN r ON b.b * %[4]d > r.valid_before GROUP BY b.b),
-vbs AS (SELECT valid_before // %[4]d AS b, list(valid_before ORDER BY valid_before) AS vbs FROM r GROUP BY 1)
-SELECT base.b, base.base, COALESCE(vbs.vbs, []) AS vbs FROM base LEFT JOIN vbs ON vbs.b = base.b`, name, raw, rej, lineBucket)
+WITH per AS (
+  SELECT valid_before // %[4]d AS b, COUNT(*) AS n, list(valid_before ORDER BY valid_before) AS vbs
+  FROM (SELECT CAST(line AS BIGINT) - 2 - (ROW_NUMBER() OVER (ORDER BY line) - 1) AS valid_before
+        FROM (SELECT DISTINCT line FROM %[3]s))
+  GROUP BY 1)
+SELECT b.range AS b,
+       CAST(COALESCE(SUM(per.n) OVER (ORDER BY b.range ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS base,
+       COALESCE(per.vbs, []) AS vbs
+FROM range(0, (SELECT COUNT(*) FROM %[2]s) // %[4]d + 1) b LEFT JOIN per ON per.b = b.range`, name, raw, rej, lineBucket)
 }
 
 func bucketOf(rows, m string) string {

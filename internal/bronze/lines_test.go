@@ -86,3 +86,22 @@ func TestLookupRejectsCarryTheFieldsTheContractReads(t *testing.T) {
 		t.Errorf("lookup rejects %s", got)
 	}
 }
+
+// TestSourceLinesAfterBrokenRecordsAtABucketEdge: record numbers come from a map kept per
+// bucket of 4,096 ordinals; two consecutive broken records just before a bucket's first
+// ordinal must both shift the records of that bucket (they once shifted them by one).
+func TestSourceLinesAfterBrokenRecordsAtABucketEdge(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	body := usersHeader + goodUsers(0, 4094) + // records 2..4095, ordinals 0..4093
+		"U9990,x,y,z,w\n" + "U9991,x,y,z,w\n" + // 4096, 4097: structural (before ordinal 4094)
+		goodUsers(5000, 10) // records 4098..4107, ordinals 4094..4103 (4096 opens bucket 1)
+	f.putRaw(t, "users", "2024-01-01", body)
+	if _, err := f.job.Run(context.Background(), "users", mustDate(t, "2024-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	rows := f.query(t, "bronze/users/run_date=2024-01-01/", "SELECT user_id, source_line FROM t WHERE user_id IN ('U4093', 'U5000', 'U5002', 'U5009') ORDER BY 1")
+	if got := fmt.Sprint(rows); got != "[map[source_line:4095 user_id:U4093] map[source_line:4098 user_id:U5000] map[source_line:4100 user_id:U5002] map[source_line:4107 user_id:U5009]]" {
+		t.Errorf("valid rows %s", got)
+	}
+}
