@@ -2,11 +2,10 @@ package bronze_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/metalake/metalake/internal/benchknobs"
 	"github.com/metalake/metalake/internal/bronze"
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
@@ -26,17 +25,9 @@ import (
 //	METALAKE_BENCH_USERS=25000000 METALAKE_BENCH_DIR=/data/bench25m \
 //	  go test ./internal/bronze -run '^$' -bench Bronze -benchtime 1x -timeout 0
 func BenchmarkBronze(b *testing.B) {
-	users, threads := benchInt(b, "METALAKE_BENCH_USERS", 200000), benchInt(b, "METALAKE_BENCH_THREADS", 0)
-	memory := os.Getenv("METALAKE_BENCH_MEMORY")
-	if memory == "" {
-		memory = "2500MB"
-	}
-	root := os.Getenv("METALAKE_BENCH_DIR")
-	if root == "" {
-		root = b.TempDir()
-	}
+	k := benchknobs.Read(b, 200000, "2500MB")
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Options{Threads: threads, MemoryLimit: memory, WorkDir: b.TempDir()})
+	eng, err := engine.Open(ctx, engine.Options{Threads: k.Threads, MemoryLimit: k.Memory, WorkDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +36,7 @@ func BenchmarkBronze(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bucket, err := storage.NewLocal(root)
+	bucket, err := storage.NewLocal(k.Dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +49,7 @@ func BenchmarkBronze(b *testing.B) {
 	inputs := map[string][]string{"users": {"users"}, "datasets": {"datasets", "dataset_versions"},
 		"tags": {"dataset_tags", "tags"}, "competitions": {"competitions"}, "kernels": {"kernels"}}
 	if ok, err := lk.B.Exists(ctx, lake.RawKey("users", d)); err != nil || !ok {
-		if _, err := synth.Generate(ctx, lk.B, synth.Options{Start: start, Days: 1, Users: users, Seed: 1, DefectRate: 0.01}); err != nil {
+		if _, err := synth.Generate(ctx, lk.B, synth.Options{Start: start, Days: 1, Users: k.Users, Seed: 1, DefectRate: 0.01}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -93,16 +84,4 @@ func BenchmarkBronze(b *testing.B) {
 	for t, dur := range perTable {
 		b.ReportMetric(dur.Seconds()/float64(b.N), "s_"+t)
 	}
-}
-
-func benchInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		b.Fatalf("%s=%q: want a non-negative integer", name, v)
-	}
-	return n
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/metalake/metalake/internal/benchknobs"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/gold"
 	"github.com/metalake/metalake/internal/lake"
@@ -29,23 +29,15 @@ import (
 // METALAKE_BENCH_DIR keeps the generated silver (reused when its user count matches);
 // METALAKE_BENCH_THREADS bounds the engine's threads (default: all cores).
 func BenchmarkGold(b *testing.B) {
-	users := envInt("METALAKE_BENCH_USERS", 200_000)
-	memory := os.Getenv("METALAKE_BENCH_MEMORY")
-	if memory == "" {
-		memory = "3GB"
-	}
+	k := benchknobs.Read(b, 200_000, "3GB")
+	users := k.Users
 	ctx := context.Background()
-	work := b.TempDir()
-	eng, err := engine.Open(ctx, engine.Options{Threads: envInt("METALAKE_BENCH_THREADS", 0), MemoryLimit: memory, WorkDir: work})
+	eng, err := engine.Open(ctx, engine.Options{Threads: k.Threads, MemoryLimit: k.Memory, WorkDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer eng.Close()
-	root := os.Getenv("METALAKE_BENCH_DIR")
-	if root == "" {
-		root = filepath.Join(work, "lake")
-	}
-	bucket, err := storage.NewLocal(root)
+	bucket, err := storage.NewLocal(k.Dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,7 +55,7 @@ func BenchmarkGold(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				for _, dir := range []string{"gold", "_state/gold"} {
-					if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(dir))); err != nil {
+					if err := os.RemoveAll(filepath.Join(k.Dir, filepath.FromSlash(dir))); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -99,13 +91,6 @@ func runGold(ctx context.Context, job *gold.Job, d lake.Date, times map[string]t
 		}
 	}
 	return nil
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v >= 0 {
-		return v
-	}
-	return def
 }
 
 // benchSilver publishes silver users, datasets, tags and competitions for both days, unless a

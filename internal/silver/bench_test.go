@@ -3,11 +3,10 @@ package silver_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/metalake/metalake/internal/benchknobs"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/silver"
@@ -26,21 +25,14 @@ import (
 //	METALAKE_BENCH_USERS=25000000 METALAKE_BENCH_DAYS=2 METALAKE_BENCH_DIR=/data/bench25m \
 //	  go test ./internal/silver -run '^$' -bench Silver -benchtime 1x -timeout 0
 func BenchmarkSilver(b *testing.B) {
-	users := envInt(b, "METALAKE_BENCH_USERS", 20000)
-	days := envInt(b, "METALAKE_BENCH_DAYS", 30)
+	k := benchknobs.Read(b, 20000, "3GB")
+	users, root := k.Users, k.Dir
+	days := benchknobs.Int(b, "METALAKE_BENCH_DAYS", 30)
 	if days < 2 {
 		b.Fatal("METALAKE_BENCH_DAYS must be at least 2")
 	}
-	memory := os.Getenv("METALAKE_BENCH_MEMORY")
-	if memory == "" {
-		memory = "3GB"
-	}
-	root := os.Getenv("METALAKE_BENCH_DIR")
-	if root == "" {
-		root = b.TempDir()
-	}
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Options{MemoryLimit: memory, WorkDir: b.TempDir()})
+	eng, err := engine.Open(ctx, engine.Options{Threads: k.Threads, MemoryLimit: k.Memory, WorkDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,15 +86,3 @@ func BenchmarkSilver(b *testing.B) {
 
 // silverOrder is the pipeline's order of the silver tables.
 var silverOrder = []string{"users", "datasets", "kernels", "competitions", "tags"}
-
-func envInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		b.Fatalf("%s=%q: a positive integer", name, v)
-	}
-	return n
-}
