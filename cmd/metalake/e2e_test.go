@@ -43,9 +43,15 @@ type result struct {
 
 func metalake(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return metalakeEnv(t, dir, nil, args...)
+}
+
+// metalakeEnv runs the binary with extra environment variables.
+func metalakeEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "METALAKE_LAKE=")
+	cmd.Env = append(append(os.Environ(), "METALAKE_LAKE="), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

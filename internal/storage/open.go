@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -10,7 +11,8 @@ import (
 //   - a plain path, or file://PATH (file:///abs/dir, file://rel/dir): a Local rooted there,
 //     created if missing;
 //   - mem://: a new, empty Memory (each call returns a different one);
-//   - s3://...: not supported yet.
+//   - s3://bucket[/prefix]: an S3 bucket (or any S3-compatible store), configured as
+//     S3ConfigFromEnv says.
 //
 // Anything else is an error naming the URI.
 func Open(uri string) (Bucket, error) {
@@ -34,9 +36,13 @@ func Open(uri string) (Bucket, error) {
 		}
 		return NewMemory(), nil
 	case "s3":
-		return nil, fmt.Errorf("open lake %q: s3 lakes are not supported yet (use a local directory or mem://)", uri)
+		cfg, err := S3ConfigFromEnv()
+		if err != nil {
+			return nil, fmt.Errorf("open lake %q: %w", uri, err)
+		}
+		return NewS3(context.Background(), uri, cfg)
 	default:
-		return nil, fmt.Errorf("open lake %q: unsupported scheme %q (want a directory path, file://PATH or mem://)", uri, scheme)
+		return nil, fmt.Errorf("open lake %q: unsupported scheme %q (want a directory path, file://PATH, mem:// or s3://bucket/prefix)", uri, scheme)
 	}
 }
 

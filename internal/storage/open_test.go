@@ -20,7 +20,11 @@ func TestOpen(t *testing.T) {
 		{uri: "file://" + filepath.Join(dir, "viafile"), wantType: "local", wantName: filepath.Join(dir, "viafile")},
 		{uri: "FILE://" + filepath.Join(dir, "upper"), wantType: "local", wantName: filepath.Join(dir, "upper")},
 		{uri: "mem://", wantType: "memory"},
-		{uri: "s3://bucket/meta", wantErr: "s3 lakes are not supported yet"},
+		{uri: "s3://bucket/meta", wantType: "s3", wantName: "s3://bucket/meta"},
+		{uri: "s3://bucket/meta/", wantType: "s3", wantName: "s3://bucket/meta"},
+		{uri: "s3://bucket", wantType: "s3", wantName: "s3://bucket"},
+		{uri: "s3://", wantErr: "want s3://bucket[/prefix]"},
+		{uri: "s3://bucket/a/../b", wantErr: "prefix"},
 		{uri: "gs://bucket/meta", wantErr: `"gs://bucket/meta"`},
 		{uri: "mem://named", wantErr: "mem:// takes no path"},
 		{uri: "file://", wantErr: "needs a path"},
@@ -46,6 +50,10 @@ func TestOpen(t *testing.T) {
 			case *storage.Memory:
 				if tc.wantType != "memory" {
 					t.Fatalf("Open(%q) = Memory, want %s", tc.uri, tc.wantType)
+				}
+			case *storage.S3:
+				if tc.wantType != "s3" || b.Name() != tc.wantName {
+					t.Fatalf("Open(%q) = S3 %q, want %s %q", tc.uri, b.Name(), tc.wantType, tc.wantName)
 				}
 			default:
 				t.Fatalf("Open(%q) = %T", tc.uri, b)
