@@ -114,7 +114,8 @@ func (a *app) openLake() (*lake.Lake, error) {
 }
 
 // openEngine starts the embedded engine. For a local lake its work directory lives in the
-// lake's _staging/ so outputs are published by rename, not copied.
+// lake's _staging/ so outputs are published by rename, not copied; otherwise in
+// $TMPDIR/metalake-work.
 func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
 	if a.engine != nil {
 		return a.engine, nil
@@ -127,11 +128,13 @@ func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
 	if work == "" {
 		if lp, ok := lk.B.(*storage.Local); ok {
 			work = filepath.Join(lp.Name(), "_staging", "engine")
+		} else {
+			// An object-store lake: a fixed place under the temp directory, so the spill files
+			// of a killed run are found and removed by the next one.
+			work = filepath.Join(os.TempDir(), "metalake-work")
 		}
 	}
-	if work != "" {
-		cleanDeadEngineDirs(work, a.log)
-	}
+	cleanDeadEngineDirs(work, a.log)
 	eng, err := engine.Open(ctx, engine.Options{Threads: a.cfg.Engine.Threads, MemoryLimit: a.cfg.Engine.MemoryLimit, WorkDir: work, Log: a.log})
 	if err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ type Engine struct {
 	// MemoryLimit is the engine's memory limit for the whole process, e.g. "3GB".
 	MemoryLimit string `yaml:"memory_limit"`
 	// WorkDir holds spill files and staged outputs ("": inside the lake's _staging/ for a local
-	// lake, else the system temp dir).
+	// lake, else $TMPDIR/metalake-work; work dirs of dead processes there are removed at start).
 	WorkDir string `yaml:"work_dir"`
 }
 
