@@ -168,8 +168,8 @@ const maxLineBytes = 64 << 20
 
 // readCSVSQL materialises a raw CSV file as table `table` with the text columns c{i} of the
 // kept positions, in file order (DuckDB keeps insertion order, so rowid is the record's ordinal
-// among well-formed records). Every record is still checked for its full structure;
-// structurally broken records go to the reject table rejTable.
+// among well-formed records). Field counts and quoting are checked on every field, text
+// encoding only on the kept ones; structurally broken records go to the reject table rejTable.
 func readCSVSQL(table, path string, ncols int, kept []int, rejTable, rejScan string) string {
 	cols := make([]string, ncols)
 	for i := range cols {

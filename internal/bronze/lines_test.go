@@ -63,27 +63,37 @@ func TestRejectsCarryTheirRawFields(t *testing.T) {
 
 // TestLookupRejectsCarryTheFieldsTheContractReads: a lookup materialises only the fields its
 // contract reads (DatasetVersions' descriptions are most of its bytes), so its rejects carry
-// those fields' raw text — and still account for every record.
+// those fields' raw text — and still account for every record. Field counts and quoting are
+// checked on every field, text encoding only on the fields read: a description with invalid
+// UTF-8 does not cost a dataset its title.
 func TestLookupRejectsCarryTheFieldsTheContractReads(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.putRaw(t, "datasets", "2024-01-01", "Id,CreatorUserId,OwnerUserId,CurrentDatasetVersionId,Type,CreationDate,LastActivityDate,TotalViews,TotalDownloads\n"+
 		"1,7,7,101,Dataset,01/02/2020 10:00:00,01/03/2020,5,1\n"+
-		"2,7,,102,Dataset,01/02/2020 10:00:00,01/03/2020,5,1\n")
+		"2,7,,102,Dataset,01/02/2020 10:00:00,01/03/2020,5,1\n"+
+		"3,7,,103,Dataset,01/02/2020 10:00:00,01/03/2020,5,1\n")
 	f.putRaw(t, "dataset_versions", "2024-01-01", "Id,DatasetId,Title,Subtitle,Description\n"+
 		"101,1,First,Sub,\"a long\ndescription\"\n"+
 		",2,Orphan,Sub,never read\n"+ // record 3 (source_line counts records): version id null
-		"102,2,Second,,\n")
+		"102,2,Second,,\n"+
+		"103,3,Third,,bad \xff\xfe bytes\n"+ // never read: not a reason to lose the version
+		"104,4,Fourth,,x,extra field\n") // structurally broken whatever is read
 	rep, err := f.job.Run(context.Background(), "datasets", mustDate(t, "2024-01-01"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lk := rep.Lookups[0]; lk.InputCount != 3 || lk.OutputCount != 2 || lk.RejectCount != 1 {
+	if lk := rep.Lookups[0]; lk.InputCount != 5 || lk.OutputCount != 3 || lk.RejectCount != 2 {
 		t.Errorf("lookup accounting %+v", lk)
 	}
-	rej := f.query(t, "bronze/_rejects/datasets_lookup_dataset_versions/run_date=2024-01-01/", "SELECT * EXCLUDE (ingest_ts, run_date, source_file) FROM t")
-	if got := fmt.Sprint(rej); got != "[map[dataset_id:2 id:<nil> raw_line:<nil> reject_reason:version_id is null source_line:3 subtitle:Sub title:Orphan]]" {
+	rej := f.query(t, "bronze/_rejects/datasets_lookup_dataset_versions/run_date=2024-01-01/", "SELECT * EXCLUDE (ingest_ts, run_date, source_file) FROM t ORDER BY source_line")
+	if got := fmt.Sprint(rej); got != "[map[dataset_id:2 id:<nil> raw_line:<nil> reject_reason:version_id is null source_line:3 subtitle:Sub title:Orphan] "+
+		"map[dataset_id:<nil> id:<nil> raw_line:104,4,Fourth,,x,extra field reject_reason:malformed csv line source_line:6 subtitle:<nil> title:<nil>]]" {
 		t.Errorf("lookup rejects %s", got)
+	}
+	titles := f.query(t, "bronze/datasets/run_date=2024-01-01/", "SELECT dataset_id, dataset_title FROM t ORDER BY 1")
+	if got := fmt.Sprint(titles); got != "[map[dataset_id:1 dataset_title:First] map[dataset_id:2 dataset_title:Second] map[dataset_id:3 dataset_title:Third]]" {
+		t.Errorf("datasets %s", got)
 	}
 }
 
