@@ -30,7 +30,8 @@ func cmdQuery(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	cat, err := query.Open(ctx, lk, eng)
+	// Only the tables the query reads are prepared: on an object store the others stay remote.
+	cat, err := query.Open(ctx, lk, eng, query.ForQuery(ctx, sql))
 	if err != nil {
 		return err
 	}

@@ -59,29 +59,74 @@ func (s source) partitioned() bool { return s.whole == nil }
 // Open lists the lake, localizes every committed data file (in place for a local lake,
 // downloaded otherwise) and builds the views in a private, locked-down DuckDB whose limits
 // mirror eng's. eng also provides the temporary directory.
-func Open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB) (*Catalog, error) {
+//
+// ForQuery(text) limits the views to the relations text reads (see References) when that is
+// certain: on an object store a query then downloads only the tables it reads. The other
+// relations are still listed by Tables (and in "table does not exist" messages).
+func Open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB, opts ...Option) (*Catalog, error) {
 	work, err := eng.TempDir("query")
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	c := &Catalog{work: work}
-	if err := c.open(ctx, lk, eng); err != nil {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := c.open(ctx, lk, eng, o); err != nil {
 		return nil, errors.Join(err, c.Close())
 	}
 	return c, nil
 }
 
-func (c *Catalog) open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB) error {
-	srcs, err := discover(ctx, lk)
+// Option changes what Open prepares.
+type Option func(*options)
+
+type options struct {
+	only map[string]bool // schema.name (lower case) of the relations to prepare; nil: all
+}
+
+// ForQuery prepares only the relations the SELECT text reads, when References is certain of
+// them; otherwise every relation.
+func ForQuery(ctx context.Context, text string) Option {
+	names, ok := References(ctx, text)
+	return func(o *options) {
+		if !ok {
+			return
+		}
+		o.only = map[string]bool{}
+		for _, n := range names {
+			o.only[n] = true
+		}
+	}
+}
+
+// wants reports whether the source's views are needed.
+func (o options) wants(s source) bool {
+	if o.only == nil {
+		return true
+	}
+	full := strings.ToLower(s.schema + "." + s.name)
+	return o.only[full] || (s.partitioned() && o.only[full+LatestSuffix])
+}
+
+func (c *Catalog) open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB, o options) error {
+	all, err := discover(ctx, lk)
 	if err != nil {
 		return fmt.Errorf("query: list lake %s: %w", lk.B.Name(), err)
 	}
+	var srcs []source
 	var files []string
-	for i := range srcs {
-		if err := c.localize(ctx, lk, &srcs[i]); err != nil {
-			return fmt.Errorf("query: %s.%s: %w", srcs[i].schema, srcs[i].name, err)
+	for i := range all {
+		if !o.wants(all[i]) {
+			c.tables = append(c.tables, all[i].viewNames()...)
+			continue
 		}
-		files = append(files, srcs[i].files()...)
+		if err := c.localize(ctx, lk, &all[i]); err != nil {
+			return fmt.Errorf("query: %s.%s: %w", all[i].schema, all[i].name, err)
+		}
+		files = append(files, all[i].files()...)
+		srcs = append(srcs, all[i])
 	}
 
 	threads, memory, err := engineLimits(ctx, eng)
@@ -116,7 +161,7 @@ func (c *Catalog) open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB) e
 	}
 	// DuckDB compares identifiers case-insensitively, and so must the collision check.
 	folders := map[string]bool{}
-	for _, s := range srcs {
+	for _, s := range all {
 		folders[strings.ToLower(s.schema+"."+s.name)] = true
 	}
 	for _, s := range srcs {
@@ -127,6 +172,7 @@ func (c *Catalog) open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB) e
 		c.tables = append(c.tables, names...)
 	}
 	slices.Sort(c.tables)
+	c.tables = slices.Compact(c.tables)
 
 	// The lock-down comes last: the views are bound, and from now on the instance may open
 	// only the files they list (and its own spill directory), never change that, and never
@@ -258,6 +304,15 @@ func (c *Catalog) localize(ctx context.Context, lk *lake.Lake, s *source) error 
 		}
 	}
 	return nil
+}
+
+// viewNames are the relations createViews makes of s (without making them).
+func (s source) viewNames() []string {
+	full := s.schema + "." + s.name
+	if !s.partitioned() {
+		return []string{full}
+	}
+	return []string{full, full + LatestSuffix}
 }
 
 func (s source) files() []string {
