@@ -56,7 +56,7 @@ type partition struct {
 
 func (s source) partitioned() bool { return s.whole == nil }
 
-// Open lists the lake, localizes every committed data file (in place for a local lake,
+// Open lists the lake, localizes the committed data files of the tables it prepares (in place for a local lake,
 // downloaded otherwise) and builds the views in a private, locked-down DuckDB whose limits
 // mirror eng's. eng also provides the temporary directory.
 //
