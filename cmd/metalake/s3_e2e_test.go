@@ -17,12 +17,8 @@ import (
 // give the same lake: every layer's rows, rejects and reports agree, and a rerun is skipped.
 func TestCLIOnS3Lake(t *testing.T) {
 	t.Parallel()
-	srv := s3test.Start(t)
-	srv.BucketAt(t, "s3://e2e", srv.Config())
-	env := srv.Env()
-	dir := t.TempDir()
+	env, remote, dir := s3Lake(t)
 	local := filepath.Join(dir, "lake")
-	remote := "s3://e2e/meta"
 	for _, lake := range []string{local, remote} {
 		must(t, metalakeEnv(t, dir, env, "generate", "--lake", lake, "--date", "2025-07-01", "--days", "2", "--users", "2000", "--seed", "5"), 0)
 		must(t, metalakeEnv(t, dir, env, "run", "--lake", lake, "--date", "2025-07-01", "--to", "2025-07-02", "--quiet"), 0)
@@ -39,12 +35,8 @@ func TestCLIOnS3Lake(t *testing.T) {
 // the lake ends equal to a clean local run.
 func TestCLIKilledRunOnS3Lake(t *testing.T) {
 	t.Parallel()
-	srv := s3test.Start(t)
-	srv.BucketAt(t, "s3://killed", srv.Config())
-	env := srv.Env()
-	dir := t.TempDir()
+	env, remote, dir := s3Lake(t)
 	clean := filepath.Join(dir, "clean")
-	remote := "s3://killed/meta"
 	for _, lake := range []string{clean, remote} {
 		must(t, metalakeEnv(t, dir, env, "generate", "--lake", lake, "--date", "2025-07-01", "--users", "300000", "--seed", "5"), 0)
 	}
@@ -72,6 +64,15 @@ func TestCLIKilledRunOnS3Lake(t *testing.T) {
 			}
 		}
 	}
+}
+
+// s3Lake starts an S3 server for the test and returns the environment that reaches it, the
+// URI of an empty lake in a new bucket there, and a working directory.
+func s3Lake(t *testing.T) (env []string, uri, dir string) {
+	t.Helper()
+	srv := s3test.Start(t)
+	srv.BucketAt(t, "s3://lake", srv.Config())
+	return srv.Env(), "s3://lake/meta", t.TempDir()
 }
 
 // sameLake compares two lakes layer by layer through metalake query (processing-time columns

@@ -56,9 +56,9 @@ type partition struct {
 
 func (s source) partitioned() bool { return s.whole == nil }
 
-// Open lists the lake, localizes the committed data files of the tables it prepares (in place for a local lake,
-// downloaded otherwise) and builds the views in a private, locked-down DuckDB whose limits
-// mirror eng's. eng also provides the temporary directory.
+// Open lists the lake, localizes the committed data files of the tables it prepares (in place
+// for a local lake, downloaded otherwise) and builds the views in a private, locked-down
+// DuckDB whose limits mirror eng's. eng also provides the temporary directory.
 //
 // ForQuery(text) limits the views to the relations text reads (see References) when that is
 // certain: on an object store a query then downloads only the tables it reads. The other
