@@ -19,13 +19,13 @@ import (
 //
 // Knobs (environment): METALAKE_BENCH_USERS (default 200000: ≈ 12 MB of users.csv),
 // METALAKE_BENCH_THREADS (engine threads, default all cores), METALAKE_BENCH_MEMORY (engine
-// memory limit, default 2500MB as the CLI), METALAKE_BENCH_DIR (keep the generated raw day
+// memory limit, default 2200MB as the CLI), METALAKE_BENCH_DIR (keep the generated raw day
 // there and reuse it: 25 M users are 2.4 GB), e.g.
 //
 //	METALAKE_BENCH_USERS=25000000 METALAKE_BENCH_DIR=/data/bench25m \
 //	  go test ./internal/bronze -run '^$' -bench Bronze -benchtime 1x -timeout 0
 func BenchmarkBronze(b *testing.B) {
-	k := benchknobs.Read(b, 200000, "2500MB")
+	k := benchknobs.Read(b, 200000, "2200MB")
 	ctx := context.Background()
 	eng, err := engine.Open(ctx, engine.Options{Threads: k.Threads, MemoryLimit: k.Memory, WorkDir: b.TempDir()})
 	if err != nil {

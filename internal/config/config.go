@@ -76,7 +76,7 @@ type Retries struct {
 func Default() Config {
 	return Config{
 		Lake:     "./lake",
-		Engine:   Engine{MemoryLimit: "2500MB"},
+		Engine:   Engine{MemoryLimit: "2200MB"},
 		Pipeline: Pipeline{Parallelism: runtime.NumCPU(), Retries: Retries{Bronze: 1, Silver: 2, Gold: 2}, RetryDelay: 30 * time.Second},
 		Notify:   notify.Config{On: "failure"},
 		Schedule: Schedule{Spec: schedule.DefaultSpec(), RawWait: 6 * time.Hour, RawPoll: 5 * time.Minute},
