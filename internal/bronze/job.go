@@ -15,6 +15,7 @@ import (
 
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/country"
+	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
@@ -33,19 +34,9 @@ type Job struct {
 	Now       func() time.Time
 }
 
-func (j *Job) now() time.Time {
-	if j.Now != nil {
-		return j.Now()
-	}
-	return time.Now()
-}
+func (j *Job) now() time.Time { return deps.Now(j.Now) }
 
-func (j *Job) log() *slog.Logger {
-	if j.Log != nil {
-		return j.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (j *Job) log() *slog.Logger { return deps.Log(j.Log) }
 
 // Run processes table for run date d and returns its report. The report is also written to
 // the lake, even when the circuit breaker trips (then the error is a *RejectThresholdError).

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
@@ -184,16 +185,6 @@ func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Co
 	return cols, nil
 }
 
-func (c *Crawler) now() time.Time {
-	if c.Now != nil {
-		return c.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (c *Crawler) now() time.Time { return deps.Now(c.Now).UTC() }
 
-func (c *Crawler) log() *slog.Logger {
-	if c.Log != nil {
-		return c.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (c *Crawler) log() *slog.Logger { return deps.Log(c.Log) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 )
@@ -58,19 +59,9 @@ type Job struct {
 	Tamper func(table string) string
 }
 
-func (j *Job) now() time.Time {
-	if j.Now != nil {
-		return j.Now()
-	}
-	return time.Now()
-}
+func (j *Job) now() time.Time { return deps.Now(j.Now) }
 
-func (j *Job) log() *slog.Logger {
-	if j.Log != nil {
-		return j.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (j *Job) log() *slog.Logger { return deps.Log(j.Log) }
 
 // Run builds one gold table for run date d (a dimension, a fact or the bridge) and writes its
 // stats or report. Errors that retrying cannot fix (a missing input, a failed data-quality

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/catalog"
+	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
@@ -340,16 +341,6 @@ func (m *Monitor) targets(ctx context.Context, rep *Report, d lake.Date) error {
 
 func round(x float64) float64 { return math.Round(x*10000) / 10000 }
 
-func (m *Monitor) now() time.Time {
-	if m.Now != nil {
-		return m.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (m *Monitor) now() time.Time { return deps.Now(m.Now).UTC() }
 
-func (m *Monitor) log() *slog.Logger {
-	if m.Log != nil {
-		return m.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (m *Monitor) log() *slog.Logger { return deps.Log(m.Log) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/dag"
+	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/notify"
@@ -71,19 +72,9 @@ func (e *RunError) Error() string {
 }
 func (e *RunError) Unwrap() error { return e.Err }
 
-func (r *Runner) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
-}
+func (r *Runner) now() time.Time { return deps.Now(r.Now) }
 
-func (r *Runner) log() *slog.Logger {
-	if r.Log != nil {
-		return r.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (r *Runner) log() *slog.Logger { return deps.Log(r.Log) }
 
 // Run executes the DAG for d and returns its final state.
 func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, error) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 )
@@ -22,19 +23,9 @@ type Job struct {
 	Now       func() time.Time
 }
 
-func (j *Job) now() time.Time {
-	if j.Now != nil {
-		return j.Now()
-	}
-	return time.Now()
-}
+func (j *Job) now() time.Time { return deps.Now(j.Now) }
 
-func (j *Job) log() *slog.Logger {
-	if j.Log != nil {
-		return j.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (j *Job) log() *slog.Logger { return deps.Log(j.Log) }
 
 // Run computes silver table for run date d and publishes silver/{table}/run_date=d (replacing
 // only that partition), the rows held back with it, and the report. On failure the report is
