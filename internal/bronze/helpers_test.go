@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/metalake/metalake/internal/bronze"
@@ -81,44 +82,15 @@ func (f *fixture) query(t *testing.T, dir, q string) []map[string]any {
 		// An empty partition has no file to give the view its columns: nothing to query.
 		return nil
 	}
-	src := "read_parquet([" + join(files) + "], union_by_name = true)"
+	src := "read_parquet([" + strings.Join(files, ", ") + "], union_by_name = true)"
 	if err := s.Exec(ctx, "CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM "+src); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.Query(ctx, q)
+	out, err := s.Objects(ctx, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []map[string]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]any{}
-		for i, c := range cols {
-			m[c] = vals[i]
-		}
-		out = append(out, m)
-	}
 	return out
-}
-
-func join(xs []string) string {
-	s := ""
-	for i, x := range xs {
-		if i > 0 {
-			s += ", "
-		}
-		s += x
-	}
-	return s
 }
 
 func (f *fixture) report(t *testing.T, table, date string) map[string]any {

@@ -198,6 +198,43 @@ func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Ro
 	return rows, nil
 }
 
+// Objects runs a query and returns its rows (never nil) as maps of column name → value; conv,
+// when set, turns each engine value into the one stored (e.g. JSON-friendly scalars).
+func (s *Session) Objects(ctx context.Context, query string, conv func(any) any) ([]map[string]any, error) {
+	rows, err := s.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, &SQLError{SQL: query, Err: err}
+	}
+	out := []map[string]any{}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, &SQLError{SQL: query, Err: err}
+		}
+		obj := make(map[string]any, len(cols))
+		for i, c := range cols {
+			if conv != nil {
+				vals[i] = conv(vals[i])
+			}
+			obj[c] = vals[i]
+		}
+		out = append(out, obj)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, &SQLError{SQL: query, Err: err}
+	}
+	return out, nil
+}
+
 // QueryRow runs a query expected to return one row and scans it into dest.
 func (s *Session) QueryRow(ctx context.Context, query string, dest ...any) error {
 	defer s.timed(query)()

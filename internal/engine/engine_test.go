@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -104,5 +106,34 @@ func TestSettingsHoldInEverySession(t *testing.T) {
 			t.Errorf("session %d: threads %d temp_directory %q", i, threads, dir)
 		}
 		s.Close()
+	}
+}
+
+// TestObjects: rows come back as column → value maps, conv applied to every value; no rows is
+// an empty list (reports write [] from it, never null); a bad query names its SQL.
+func TestObjects(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := open(t)
+	defer eng.Close()
+	s, err := eng.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Objects(ctx, "SELECT range AS n, 'x' || range AS s FROM range(2) ORDER BY n", func(v any) any { return fmt.Sprint(v) })
+	if err != nil || fmt.Sprint(got) != "[map[n:0 s:x0] map[n:1 s:x1]]" {
+		t.Fatalf("Objects = %v, %v", got, err)
+	}
+	if _, ok := got[0]["n"].(string); !ok {
+		t.Errorf("conv not applied: %T", got[0]["n"])
+	}
+	none, err := s.Objects(ctx, "SELECT 1 AS n WHERE false", nil)
+	if err != nil || none == nil || len(none) != 0 {
+		t.Errorf("no rows: %#v, %v", none, err)
+	}
+	var se *engine.SQLError
+	if _, err := s.Objects(ctx, "SELECT nope FROM nowhere", nil); !errors.As(err, &se) {
+		t.Errorf("bad query: %v", err)
 	}
 }

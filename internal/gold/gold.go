@@ -243,31 +243,14 @@ func (b *build) publish(ctx context.Context, dir, attempt string, files []engine
 // queryObject runs a one-row query and returns its columns by name (JSON-friendly values).
 func (b *build) queryObject(ctx context.Context, q string) (map[string]any, error) {
 	defer b.timed(q)()
-	rows, err := b.s.Query(ctx, q)
+	objs, err := b.s.Objects(ctx, q, jsonValue)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
+	if len(objs) == 0 {
+		return map[string]any{}, nil
 	}
-	out := map[string]any{}
-	if !rows.Next() {
-		return out, rows.Err()
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	for i, c := range cols {
-		out[c] = jsonValue(vals[i])
-	}
-	return out, rows.Err()
+	return objs[0], nil
 }
 
 // timed logs a query's duration at debug level (the engine times only Exec and QueryRow).

@@ -163,7 +163,7 @@ func (q *DQ) check(ctx context.Context, s *engine.Session, c dqCheck, d lake.Dat
 	if err := tpl.Execute(&b, map[string]any{"RunDate": dateLiteral(d.String())}); err != nil {
 		return nil, err
 	}
-	rows, err := queryObjects(ctx, s.Query, strings.TrimRight(strings.TrimSpace(b.String()), ";"))
+	rows, err := s.Objects(ctx, strings.TrimRight(strings.TrimSpace(b.String()), ";"), jsonValue)
 	if err != nil {
 		return nil, err
 	}

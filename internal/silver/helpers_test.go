@@ -153,30 +153,9 @@ func (e *env) query(t testing.TB, q string) []map[string]any {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.Query(ctx, q)
+	out, err := s.Objects(ctx, q, nil)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, q)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []map[string]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]any{}
-		for i, c := range cols {
-			m[c] = vals[i]
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

@@ -81,7 +81,7 @@ func (b *build) metrics(ctx context.Context) error {
 			rows.Close()
 			val = out
 		default:
-			list, err := queryObjects(ctx, b.s.Query, m.Rows)
+			list, err := b.s.Objects(ctx, m.Rows, jsonValue)
 			if err != nil {
 				return b.contractErr("metric %s: %w", m.Name, err)
 			}
@@ -97,36 +97,6 @@ func (b *build) metrics(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// queryObjects runs q and returns its rows as objects keyed by column name.
-func queryObjects(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), q string) ([]map[string]any, error) {
-	rows, err := query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	out := []map[string]any{}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		obj := make(map[string]any, len(cols))
-		for i, c := range cols {
-			obj[c] = jsonValue(vals[i])
-		}
-		out = append(out, obj)
-	}
-	return out, rows.Err()
 }
 
 // jsonValue normalises engine scalars for JSON: HUGEINT arrives as *big.Int, timestamps as
