@@ -23,15 +23,7 @@ import (
 func TestGoldTasks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Options{Threads: 2, MemoryLimit: "1GB", WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	b, err := storage.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, b := engineAndBucket(t)
 	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := synth.Generate(ctx, b, synth.Options{Start: start, Days: 2, Users: 600, Layout: synth.LayoutKaggle, Seed: 5, DefectRate: 0.01}); err != nil {
 		t.Fatal(err)
@@ -111,15 +103,7 @@ func queryJSON(t *testing.T, r *Runner, q string) []map[string]any {
 func TestGoldTasksCheckFailure(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Options{Threads: 2, MemoryLimit: "1GB", WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	b, err := storage.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, b := engineAndBucket(t)
 	r := &Runner{Lake: lake.New(b), Engine: eng, GoldRetries: 2}
 	d, _ := lake.ParseDate("2024-01-15")
 	// Silver as silver writes it, except for one dataset whose privacy is unknown.
@@ -189,4 +173,19 @@ func TestGoldTasksCheckFailure(t *testing.T) {
 	if s := resumed.summary(); s != (GoldLayer{Status: "SUCCESS", DimensionsBuilt: 1, FactsBuilt: 1}) {
 		t.Errorf("resumed gold summary %+v", s)
 	}
+}
+
+// engineAndBucket opens an engine and an empty local bucket that live as long as the test.
+func engineAndBucket(t *testing.T) (*engine.DuckDB, storage.Bucket) {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{Threads: 2, MemoryLimit: "1GB", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	b, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, b
 }
