@@ -320,20 +320,21 @@ func (b *S3) Upload(ctx context.Context, name string, r io.Reader) error {
 		return err
 	}
 	src := ctxReader{ctx: ctx, r: r}
-	buf := make([]byte, b.partSize)
-	n, err := io.ReadFull(src, buf)
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	// Up to one part, in a buffer that grows with the data: most objects (manifests, reports,
+	// locks) are a few hundred bytes and must not cost a part-sized allocation each.
+	first, err := io.ReadAll(io.LimitReader(src, b.partSize))
+	if err != nil {
+		return fmt.Errorf("%s: upload %q: %w", b.Name(), name, err)
+	}
+	if int64(len(first)) < b.partSize {
 		_, err := b.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.bucket, Key: b.key(name),
-			Body: bytes.NewReader(buf[:n]), ContentLength: aws.Int64(int64(n))})
+			Body: bytes.NewReader(first), ContentLength: aws.Int64(int64(len(first)))})
 		if err != nil {
 			return b.classify("upload", name, err)
 		}
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("%s: upload %q: %w", b.Name(), name, err)
-	}
-	return b.multipart(ctx, name, src, buf)
+	return b.multipart(ctx, name, src, first)
 }
 
 func (b *S3) multipart(ctx context.Context, name string, src io.Reader, first []byte) (err error) {
