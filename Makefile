@@ -4,6 +4,11 @@ PKGS := ./...
 # The S3 tests run against a real S3 server, versitygw, pinned here and built into ./bin.
 VERSITYGW_VERSION := v1.8.0
 VERSITYGW_STAMP := bin/.versitygw-$(VERSITYGW_VERSION)
+# What cannot run here (Glue, Athena, S3 bucket configuration and storage classes) is tested
+# against moto's AWS emulator, pinned here and installed into a virtualenv in ./bin/moto.
+MOTO_VERSION := 5.2.5
+MOTO_STAMP := bin/.moto-$(MOTO_VERSION)
+PYTHON ?= python3
 
 .PHONY: test build vet fmt bench demo
 
@@ -18,8 +23,14 @@ $(VERSITYGW_STAMP):
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 	touch $@
 
-test: vet $(VERSITYGW_STAMP)
-	METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw $(GO) test -count=1 -timeout 30m $(PKGS)
+$(MOTO_STAMP):
+	rm -rf bin/moto && $(PYTHON) -m venv bin/moto
+	bin/moto/bin/pip install --quiet --disable-pip-version-check "moto[server]==$(MOTO_VERSION)"
+	touch $@
+
+test: vet $(VERSITYGW_STAMP) $(MOTO_STAMP)
+	METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw METALAKE_MOTO_SERVER=$(CURDIR)/bin/moto/bin/moto_server \
+	  $(GO) test -count=1 -timeout 30m $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/metalake/metalake/internal/deploy"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/notify"
 	"github.com/metalake/metalake/internal/pipeline"
@@ -111,6 +112,13 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		return nil, usagef("notify: %v", err)
 	}
 	r.Notifier = notifier
+	if a.cfg.Catalog.Glue {
+		b, clients, err := a.awsLake(ctx, "catalog.glue", "Glue tables point at S3 objects")
+		if err != nil {
+			return nil, err
+		}
+		r.Registrar = &deploy.GlueRegistrar{Lake: b, Glue: clients.Glue}
+	}
 	if progress {
 		r.Observe = newProgress(a.stdout, a.logFormat == "json").observe
 	}

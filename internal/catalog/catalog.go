@@ -60,12 +60,21 @@ type Table struct {
 // Key is where the entry of a table lives.
 func Key(layer, table string) string { return fmt.Sprintf("_catalog/%s/%s.json", layer, table) }
 
-// Crawler records partitions. Lake and Engine are required.
+// Registrar publishes a crawled table to an external catalog (AWS Glue for an S3 lake) after
+// the lake's own entry is written: t is that entry, m the committed manifest of its partition
+// dir of run date d.
+type Registrar interface {
+	Register(ctx context.Context, t Table, dir string, d lake.Date, m lake.Manifest) error
+}
+
+// Crawler records partitions. Lake and Engine are required; Registrar, when set, also
+// receives every crawled partition.
 type Crawler struct {
-	Lake   *lake.Lake
-	Engine *engine.DuckDB
-	Log    *slog.Logger
-	Now    func() time.Time
+	Lake      *lake.Lake
+	Engine    *engine.DuckDB
+	Registrar Registrar
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Crawl records the committed partition dir (run date d) of layer.table. A missing partition
@@ -127,7 +136,15 @@ func (c *Crawler) Crawl(ctx context.Context, layer, table, dir string, d lake.Da
 		t.Partitions[d.String()] = p
 	}
 	t.UpdatedAt = c.now()
-	return t, c.Lake.PutJSON(ctx, Key(layer, table), t)
+	if err := c.Lake.PutJSON(ctx, Key(layer, table), t); err != nil {
+		return Table{}, err
+	}
+	if c.Registrar != nil {
+		if err := c.Registrar.Register(ctx, t, dir, d, m); err != nil {
+			return Table{}, err
+		}
+	}
+	return t, nil
 }
 
 func diff(prev, cols []Column) SchemaVersion {
@@ -188,3 +205,38 @@ func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Co
 func (c *Crawler) now() time.Time { return deps.Now(c.Now).UTC() }
 
 func (c *Crawler) log() *slog.Logger { return deps.Log(c.Log) }
+
+// List returns every table of the lake's catalog, by layer then table name.
+func List(ctx context.Context, lk *lake.Lake) ([]Table, error) {
+	var out []Table
+	for _, layer := range []string{lake.Bronze, lake.Silver, lake.Gold} {
+		err := lk.B.Iter(ctx, "_catalog/"+layer+"/", func(name string) error {
+			if !strings.HasSuffix(name, ".json") {
+				return nil
+			}
+			var t Table
+			if err := lk.GetJSON(ctx, name, &t); err != nil {
+				return err
+			}
+			out = append(out, t)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Dir is the lake folder of t's partition keyed pk in t.Partitions (a whole-table object's
+// one entry is its table folder).
+func (t Table) Dir(pk string) (string, error) {
+	if len(t.PartitionKeys) == 0 {
+		return lake.TableDir(t.Layer, t.Table), nil
+	}
+	d, err := lake.ParseDate(pk)
+	if err != nil {
+		return "", fmt.Errorf("catalog %s.%s: partition %q: %w", t.Layer, t.Table, pk, err)
+	}
+	return lake.PartitionDir(t.Layer, t.Table, d), nil
+}

@@ -31,6 +31,14 @@ type Config struct {
 	Pipeline  Pipeline      `yaml:"pipeline"`
 	Notify    notify.Config `yaml:"notify"`
 	Schedule  Schedule      `yaml:"schedule"`
+	Catalog   Catalog       `yaml:"catalog"`
+}
+
+// Catalog configures where crawled tables are published besides the lake's own _catalog/.
+type Catalog struct {
+	// Glue registers every crawled table in the Glue databases meta_{layer} (an S3 lake only),
+	// so Athena can query it; see docs/DEPLOY.md.
+	Glue bool `yaml:"glue"`
 }
 
 // Schedule configures metalake serve: when runs fire and which date they process.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/metalake/metalake/internal/bronze"
 	"github.com/metalake/metalake/internal/catalog"
@@ -12,6 +13,7 @@ import (
 	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/silver"
+	"github.com/metalake/metalake/internal/storage"
 )
 
 // graph declares the run-date DAG. Task ids follow SPEC §6 (the plan's Airflow tasks):
@@ -28,6 +30,7 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 		return nil, err
 	}
 	job := &bronze.Job{Lake: r.Lake, Engine: r.Engine, Contracts: r.Contracts, Log: r.log(), Now: r.Now}
+	built := newBronzeRun(done)
 	tasks := []dag.Task{{
 		ID:  "check_raw_files",
 		Run: func(ctx context.Context) error { return CheckRawFiles(ctx, r.Lake, r.Contracts, d) },
@@ -39,6 +42,9 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 			ID: id, Deps: []string{"check_raw_files"}, Retries: r.BronzeRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
 				_, err := job.Run(ctx, t, d)
+				if err == nil {
+					built.succeeded(id)
+				}
 				return err
 			},
 		}, r.catalogTask(lake.Bronze, t, d, id, r.BronzeRetries))
@@ -50,7 +56,7 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 			return err
 		}},
 		dag.Task{ID: "check_bronze_completion", Deps: []string{"bronze_summary"}, Run: func(ctx context.Context) error {
-			return r.checkBronzeCompletion(ctx, d)
+			return r.checkBronzeCompletion(ctx, d, built)
 		}},
 	)
 	tasks = append(tasks, r.silverTasks(d, silverSet, silverState)...)
@@ -61,7 +67,7 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 	tasks = append(tasks,
 		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion", "validate_gold_outputs", "monitor"}, AllDone: true,
 			Run: func(ctx context.Context) error {
-				return r.writePipelineSummary(ctx, d, silverState.summary(silverSet), goldState.summary())
+				return r.writePipelineSummary(ctx, d, built, silverState.summary(silverSet), goldState.summary())
 			}},
 		dag.Task{ID: "notify", Deps: []string{"pipeline_summary"}, AllDone: true, Retries: 2, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error { return r.notify(ctx, d) }},
@@ -77,7 +83,7 @@ func (r *Runner) catalogTask(layer, table string, d lake.Date, after string, ret
 
 // catalogTaskOf is catalogTask for a partitioned table or (whole) a whole-table object.
 func (r *Runner) catalogTaskOf(layer, table string, d lake.Date, after string, retries int, whole bool) dag.Task {
-	c := &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Log: r.log(), Now: r.Now}
+	c := &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Registrar: r.Registrar, Log: r.log(), Now: r.Now}
 	return dag.Task{
 		ID: "catalog_" + layer + "_" + table, Deps: []string{after}, Retries: retries, RetryDelay: r.RetryDelay,
 		Run: func(ctx context.Context) error {
@@ -105,21 +111,42 @@ func (e *MissingRawError) Error() string {
 // waits for late data instead).
 func (e *MissingRawError) Retryable() bool { return false }
 
+// ArchivedRawError lists the raw objects of a date that sit in an archive storage class (the
+// lake's lifecycle moves raw to Glacier after 90 days): nothing can read them before a restore.
+type ArchivedRawError struct {
+	RunDate  string
+	Archived []string // "key (CLASS)"
+}
+
+func (e *ArchivedRawError) Error() string {
+	return fmt.Sprintf("raw files for %s are archived: %s; restore raw for %s first (S3 RestoreObject), then rerun",
+		e.RunDate, strings.Join(e.Archived, ", "), e.RunDate)
+}
+
+// Retryable is false: a restore takes hours.
+func (e *ArchivedRawError) Retryable() bool { return false }
+
 // CheckRawFiles fails listing every table that has no complete raw input for d: for each
-// table, some variant's source and lookups must all be present.
+// table, some variant's source and lookups must all be present. Present raw objects that are
+// archived and not restored fail it too (ArchivedRawError), before any table starts.
 func CheckRawFiles(ctx context.Context, lk *lake.Lake, set *contract.Set, d lake.Date) error {
-	var missing []string
+	var missing, archived []string
 	for _, t := range set.Tables {
 		var best []string
 		for _, v := range t.Variants {
 			var m []string
 			for _, s := range append([]contract.Source{v.Source}, v.Lookups...) {
-				ok, err := lk.B.Exists(ctx, lake.RawKey(s.Raw, d))
+				key := lake.RawKey(s.Raw, d)
+				attrs, err := lk.B.Attributes(ctx, key)
+				if storage.IsNotFound(err) {
+					m = append(m, key)
+					continue
+				}
 				if err != nil {
 					return err
 				}
-				if !ok {
-					m = append(m, lake.RawKey(s.Raw, d))
+				if attrs.Archived && !contains(archived, key+" ("+attrs.StorageClass+")") {
+					archived = append(archived, key+" ("+attrs.StorageClass+")")
 				}
 			}
 			if len(m) == 0 {
@@ -139,6 +166,9 @@ func CheckRawFiles(ctx context.Context, lk *lake.Lake, set *contract.Set, d lake
 	}
 	if len(missing) > 0 {
 		return &MissingRawError{RunDate: d.String(), Missing: missing}
+	}
+	if len(archived) > 0 {
+		return &ArchivedRawError{RunDate: d.String(), Archived: archived}
 	}
 	return nil
 }
@@ -208,7 +238,7 @@ type contractFailure struct{ error }
 
 func (contractFailure) Retryable() bool { return false }
 
-func (r *Runner) checkBronzeCompletion(ctx context.Context, d lake.Date) error {
+func (r *Runner) checkBronzeCompletion(ctx context.Context, d lake.Date, built *bronzeRun) error {
 	var s BronzeSummary
 	if err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &s); err != nil {
 		return err
@@ -219,8 +249,13 @@ func (r *Runner) checkBronzeCompletion(ctx context.Context, d lake.Date) error {
 		if err != nil {
 			return err
 		}
-		if !ok {
+		switch {
+		case !ok:
 			problems = append(problems, fmt.Sprintf("no bronze %s partition", t))
+		case !built.ok("bronze_" + t):
+			// A partition from an earlier attempt is not this run's output: silver must not
+			// build on it as if bronze had just succeeded (the raw input may have changed).
+			problems = append(problems, fmt.Sprintf("bronze %s did not succeed in this run", t))
 		}
 	}
 	limit := 0.10
@@ -231,6 +266,35 @@ func (r *Runner) checkBronzeCompletion(ctx context.Context, d lake.Date) error {
 		return contractFailure{fmt.Errorf("%w: %s", ErrBronzeIncomplete, strings.Join(problems, "; "))}
 	}
 	return nil
+}
+
+// bronzeRun records which bronze tasks have succeeded: in this run, or in the attempt a
+// --resume continues (done).
+type bronzeRun struct {
+	mu           sync.Mutex
+	succeededIDs map[string]bool
+}
+
+func newBronzeRun(done map[string]bool) *bronzeRun {
+	b := &bronzeRun{succeededIDs: map[string]bool{}}
+	for id, ok := range done {
+		if ok && strings.HasPrefix(id, "bronze_") {
+			b.succeededIDs[id] = true
+		}
+	}
+	return b
+}
+
+func (b *bronzeRun) succeeded(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.succeededIDs[id] = true
+}
+
+func (b *bronzeRun) ok(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.succeededIDs[id]
 }
 
 func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }

@@ -214,3 +214,40 @@ func TestFullSilverRecoversAMissingPreviousPartition(t *testing.T) {
 		t.Errorf("full silver users %q, incremental %q", after.Fingerprint["silver.users"], before.Fingerprint["silver.users"])
 	}
 }
+
+// TestForcedRerunWithFailingBronzeDoesNotBuildOnTheOldPartition: the date succeeded once; its
+// raw users file is then replaced by one bronze cannot read (an unknown header). The forced
+// rerun's bronze_users fails without withdrawing the earlier partition, and silver must not
+// build on that partition as if bronze had just succeeded: check_bronze_completion fails
+// naming the table, silver and gold do not run, and the summary says FAILED.
+func TestForcedRerunWithFailingBronzeDoesNotBuildOnTheOldPartition(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 1)
+	d := dates[0]
+	if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rawPath(t, r, "users", d), []byte("Who,What\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Run(ctx, d, pipeline.Options{Force: true})
+	if err == nil {
+		t.Fatal("forced rerun with an unreadable users file succeeded")
+	}
+	if _, ok, _ := r.Lake.ReadManifest(ctx, lake.PartitionDir(lake.Bronze, "users", d)); !ok {
+		t.Fatal("precondition: the earlier bronze users partition should still be there")
+	}
+	check := taskState(st, "check_bronze_completion")
+	if check.Status != dag.Failed || !strings.Contains(check.Error, "bronze users did not succeed in this run") {
+		t.Errorf("check_bronze_completion %+v, want failed naming users", check)
+	}
+	for _, id := range []string{"silver_users", "silver_datasets", "gold_dim_user"} {
+		if ts := taskState(st, id); ts.Status != dag.UpstreamFailed {
+			t.Errorf("%s %+v, want upstream_failed", id, ts)
+		}
+	}
+	if s := summary(t, r, d); s.OverallStatus != "FAILED" || s.Layers.Bronze.Status != "FAILED" {
+		t.Errorf("summary: overall %s, bronze %s; want FAILED, FAILED", s.OverallStatus, s.Layers.Bronze.Status)
+	}
+}

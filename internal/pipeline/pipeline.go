@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/metalake/metalake/internal/catalog"
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/deps"
@@ -39,6 +40,9 @@ type Runner struct {
 	RetryDelay time.Duration
 	// Observe, when set, receives every task status change (progress display).
 	Observe func(date lake.Date, r dag.Result)
+	// Registrar, when set, publishes every crawled table to an external catalog (Glue) in the
+	// catalog_{layer}_{table} tasks.
+	Registrar catalog.Registrar
 }
 
 // Options of one run.

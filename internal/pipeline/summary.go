@@ -45,11 +45,11 @@ type SilverLayer struct {
 	Tables map[string]int64 `json:"tables"`
 }
 
-func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, sl SilverLayer, gl GoldLayer) error {
+func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, built *bronzeRun, sl SilverLayer, gl GoldLayer) error {
 	var bs BronzeSummary
 	bronzeStatus := "FAILED"
 	if err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &bs); err == nil &&
-		r.checkBronzeCompletion(ctx, d) == nil {
+		r.checkBronzeCompletion(ctx, d, built) == nil {
 		bronzeStatus = "SUCCESS"
 		for _, t := range bs.Tables {
 			if t.Status != "SUCCESS" {

@@ -65,6 +65,7 @@ type S3 struct {
 	bucket   string
 	prefix   string // "" or ending in "/"
 	partSize int64
+	region   string
 }
 
 var _ Bucket = (*S3)(nil)
@@ -77,23 +78,9 @@ func NewS3(ctx context.Context, uri string, cfg S3Config) (*S3, error) {
 	if err != nil {
 		return nil, err
 	}
-	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Endpoint != "" {
-		// An S3-compatible server has no EC2 instance role: never ask the metadata service.
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	if cfg.AccessKey != "" && cfg.SecretKey != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := LoadAWSConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open lake %q: AWS configuration: %w", uri, err)
-	}
-	if awsCfg.Region == "" {
-		awsCfg.Region = "us-east-1"
+		return nil, fmt.Errorf("open lake %q: %w", uri, err)
 	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
@@ -111,8 +98,41 @@ func NewS3(ctx context.Context, uri string, cfg S3Config) (*S3, error) {
 	if part < 5<<20 {
 		return nil, fmt.Errorf("open lake %q: multipart part size %d is below S3's 5 MiB minimum", uri, part)
 	}
-	return &S3{client: client, bucket: bucket, prefix: prefix, partSize: part}, nil
+	return &S3{client: client, bucket: bucket, prefix: prefix, partSize: part, region: awsCfg.Region}, nil
 }
+
+// LoadAWSConfig is the AWS SDK configuration every metalake AWS client uses (S3 here, Glue and
+// Athena in internal/deploy): cfg's region (else the SDK's, else us-east-1) and static
+// credentials when set, else the SDK's chain. With a custom endpoint (an S3-compatible server,
+// a local emulator) the EC2 metadata service is never asked: there is no instance role there.
+// Other services' endpoints follow the SDK's own AWS_ENDPOINT_URL[_SERVICE] variables.
+func LoadAWSConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.Endpoint != "" {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	if cfg.AccessKey != "" && cfg.SecretKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
+	}
+	return awsCfg, nil
+}
+
+// Client, BucketName, Prefix and Region expose where the lake lives, for the code that manages
+// the bucket itself (internal/deploy).
+func (b *S3) Client() *s3.Client { return b.client }
+func (b *S3) BucketName() string { return b.bucket }
+func (b *S3) Prefix() string     { return b.prefix }
+func (b *S3) Region() string     { return b.region }
 
 // parseS3URI splits s3://bucket/prefix; the prefix gets a trailing "/" and must be made of
 // valid key segments.
@@ -135,17 +155,25 @@ func parseS3URI(uri string) (bucket, prefix string, err error) {
 	return bucket, prefix, nil
 }
 
-// EnsureBucket creates the bucket if it does not exist (one the caller already owns is fine).
-func (b *S3) EnsureBucket(ctx context.Context) error {
-	_, err := b.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b.bucket})
-	var owned *types.BucketAlreadyOwnedByYou
-	if err == nil || errors.As(err, &owned) {
-		return nil
-	}
+// EnsureBucket creates the bucket if it does not exist (one the caller already owns is fine)
+// and reports whether it did. Outside us-east-1, S3 wants the region named at creation.
+func (b *S3) EnsureBucket(ctx context.Context) (created bool, err error) {
 	if _, herr := b.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.bucket}); herr == nil {
-		return nil
+		return false, nil
 	}
-	return fmt.Errorf("%s: create bucket: %w", b.Name(), err)
+	in := &s3.CreateBucketInput{Bucket: &b.bucket}
+	if b.region != "" && b.region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(b.region)}
+	}
+	_, err = b.client.CreateBucket(ctx, in)
+	var owned *types.BucketAlreadyOwnedByYou
+	if err == nil {
+		return true, nil
+	}
+	if errors.As(err, &owned) {
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: create bucket: %w", b.Name(), err)
 }
 
 // PendingUploads counts the multipart uploads under the prefix that were neither completed
@@ -178,6 +206,8 @@ func (b *S3) classify(op, name string, err error) error {
 			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, ErrNotFound)
 		case "InvalidRange":
 			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, ErrInvalidRange)
+		case "InvalidObjectState":
+			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, ErrArchived)
 		case "NoSuchBucket":
 			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, storeError{fmt.Sprintf("bucket %q does not exist", b.bucket), err})
 		}
@@ -262,7 +292,22 @@ func (b *S3) Attributes(ctx context.Context, name string) (Attributes, error) {
 	if out.LastModified != nil {
 		a.LastModified = *out.LastModified
 	}
+	a.Archived, a.StorageClass = archived(out.StorageClass, aws.ToString(out.Restore))
 	return a, nil
+}
+
+// archived tells whether an object of storage class sc, with restore status restore (the
+// x-amz-restore header), needs a restore before it can be read: Glacier Flexible Retrieval and
+// Deep Archive do, unless a restored copy is available (ongoing-request="false"). Glacier
+// Instant Retrieval and the other classes read directly.
+func archived(sc types.StorageClass, restore string) (bool, string) {
+	if sc != types.StorageClassGlacier && sc != types.StorageClassDeepArchive {
+		return false, ""
+	}
+	if strings.Contains(restore, `ongoing-request="false"`) {
+		return false, ""
+	}
+	return true, string(sc)
 }
 
 // Iter implements BucketReader. S3 lists keys in ascending UTF-8 byte order across pages; the

@@ -21,11 +21,23 @@ var ErrNotFound = errors.New("object not found")
 // IsNotFound reports whether err means the object does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
+// ErrArchived is returned (wrapped) by Get and GetRange when the object exists but sits in an
+// archive storage class (S3 Glacier Flexible Retrieval, Deep Archive) and has no restored copy:
+// it cannot be read until someone restores it. Test for it with IsArchived.
+var ErrArchived = errors.New("object is archived; restore it first")
+
+// IsArchived reports whether err means the object is archived and not restored.
+func IsArchived(err error) bool { return errors.Is(err, ErrArchived) }
+
 // Attributes describe one stored object.
 type Attributes struct {
 	Name         string // full key
 	Size         int64
 	LastModified time.Time
+	// Archived is true when the object cannot be read before a restore (see ErrArchived);
+	// StorageClass names the archive class then ("GLACIER", "DEEP_ARCHIVE").
+	Archived     bool
+	StorageClass string
 }
 
 // BucketReader is the read side of an object store.

@@ -119,7 +119,7 @@ func (s *Server) BucketAt(tb testing.TB, uri string, cfg storage.S3Config) *stor
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := b.EnsureBucket(context.Background()); err != nil {
+	if _, err := b.EnsureBucket(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	return b
@@ -128,5 +128,5 @@ func (s *Server) BucketAt(tb testing.TB, uri string, cfg storage.S3Config) *stor
 // Env is the environment under which `metalake --lake s3://…` reaches the server.
 func (s *Server) Env() []string {
 	return []string{"METALAKE_S3_ENDPOINT=" + s.Endpoint, "METALAKE_S3_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=" + s.Access, "AWS_SECRET_ACCESS_KEY=" + s.Secret}
+		"AWS_ACCESS_KEY_ID=" + s.Access, "AWS_SECRET_ACCESS_KEY=" + s.Secret, "AWS_EC2_METADATA_DISABLED=true"}
 }
