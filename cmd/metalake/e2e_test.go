@@ -468,3 +468,46 @@ func TestCLIIngestThenRun(t *testing.T) {
 	r = must(t, metalake(t, dir, "ingest", "--lake", lake, "--date", "2025-07-02", "--from", download), 1)
 	oneLine(t, r, "Kernels.csv", "DatasetTags.csv")
 }
+
+// TestCLICatalog: after a run, `catalog` lists every table the run wrote with its partitions
+// and latest row count (equal to what query counts), shows one table's columns as JSON, and
+// names the known tables when asked for an unknown one.
+func TestCLICatalog(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lk := filepath.Join(dir, "lake")
+	must(t, metalake(t, dir, "generate", "--lake", lk, "--date", "2025-07-01", "--days", "2", "--users", "600", "--seed", "9"), 0)
+	must(t, metalake(t, dir, "run", "--lake", lk, "--date", "2025-07-01", "--to", "2025-07-02", "--quiet"), 0)
+	list := must(t, metalake(t, dir, "catalog", "--lake", lk), 0).stdout
+	count := strings.TrimSpace(must(t, metalake(t, dir, "query", "--lake", lk, "--format", "csv",
+		"SELECT COUNT(*) FROM silver.users_latest"), 0).stdout)
+	count = count[strings.LastIndex(count, "\n")+1:]
+	found := 0
+	for _, l := range strings.Split(list, "\n") {
+		f := strings.Fields(l)
+		if len(f) == 6 && (strings.HasPrefix(f[0], "bronze.") || strings.HasPrefix(f[0], "silver.") || strings.HasPrefix(f[0], "gold.")) {
+			found++
+			if f[0] == "silver.users" && (f[2] != "2" || f[3] != "2025-07-02" || f[4] != count) {
+				t.Errorf("silver.users line %q: want 2 partitions, latest 2025-07-02, %s rows", l, count)
+			}
+		}
+	}
+	if found != 19 {
+		t.Errorf("catalog lists %d tables, want 19 (5 bronze, 5 silver, 9 gold):\n%s", found, list)
+	}
+	var tab struct {
+		Schemas []struct {
+			Columns []struct{ Name, Type string } `json:"columns"`
+		} `json:"schema_versions"`
+		Partitions map[string]any `json:"partitions"`
+	}
+	out := must(t, metalake(t, dir, "catalog", "--lake", lk, "gold.dim_user", "--format", "json"), 0).stdout
+	if err := json.Unmarshal([]byte(out), &tab); err != nil {
+		t.Fatalf("catalog --format json: %v\n%s", err, out)
+	}
+	if len(tab.Schemas) != 1 || len(tab.Schemas[0].Columns) == 0 || tab.Schemas[0].Columns[0].Name != "user_sk" || len(tab.Partitions) != 1 {
+		t.Errorf("gold.dim_user entry: %+v", tab)
+	}
+	r := must(t, metalake(t, dir, "catalog", "--lake", lk, "silver.nope"), 2)
+	oneLine(t, r, "silver.nope", "silver.users", "gold.dim_user")
+}

@@ -181,8 +181,9 @@ func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Co
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	// One file carries the schema: every file of a partition is written by one query.
-	p, _, err := c.Lake.Localize(ctx, dir+m.Files[0].Name, tmp)
+	// One file carries the schema: every file of a partition is written by one query. Its
+	// footer is all the engine reads to describe it.
+	p, err := c.Lake.LocalizeParquetFooter(ctx, dir+m.Files[0].Name, tmp)
 	if err != nil {
 		return nil, err
 	}

@@ -73,3 +73,53 @@ func TestCrawlRecordsSchemaVersionsAndLogsRemovedColumns(t *testing.T) {
 		t.Errorf("recrawl: %d versions, %v", len(again.Schemas), err)
 	}
 }
+
+// TestCrawlReadsOnlyTheFooterOfARemoteFile: on a store without local files (S3, memory) the
+// crawler describes a partition from its Parquet footer: the schema is right and it reads a
+// small fraction of the file (it used to download the whole file).
+func TestCrawlReadsOnlyTheFooterOfARemoteFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng, err := engine.Open(ctx, engine.Options{Threads: 1, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	store := storage.WithMetrics(storage.NewMemory())
+	lk := lake.New(store)
+	d, _ := lake.ParseDate("2024-01-01")
+	s, err := eng.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	files, err := s.WriteParquet(ctx, "SELECT range AS user_id, md5(CAST(range AS VARCHAR)) AS user_name, DATE '2024-01-01' AS run_date FROM range(300000)", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lf []lake.File
+	for _, f := range files {
+		lf = append(lf, lake.File{Path: f.Path, Rows: f.Rows})
+	}
+	dir := lake.PartitionDir(lake.Bronze, "users", d)
+	m, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: lake.NewAttemptID(time.Now())}, lf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := store.Snapshot()
+	tab, err := (&catalog.Crawler{Lake: lk, Engine: eng}).Crawl(ctx, lake.Bronze, "users", dir, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range tab.Schemas[0].Columns {
+		cols = append(cols, c.Name+" "+c.Type)
+	}
+	if strings.Join(cols, ", ") != "user_id BIGINT, user_name VARCHAR, run_date DATE" {
+		t.Errorf("schema = %v", cols)
+	}
+	read := store.Snapshot().BytesRead - before.BytesRead
+	if size := m.Files[0].Bytes; read*20 > size {
+		t.Errorf("the crawl read %d bytes of a %d-byte file; the footer is a small fraction", read, size)
+	}
+}

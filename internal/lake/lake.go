@@ -3,9 +3,11 @@ package lake
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,4 +242,72 @@ func (l *Lake) Localize(ctx context.Context, key, dir string) (path string, down
 		return "", false, err
 	}
 	return path, true, nil
+}
+
+// LocalizeParquetFooter returns a local file path from which the engine can read the schema and
+// metadata of the Parquet object key, but not its data: the object's own file when the
+// backend exposes one, else a sparse file of the object's size holding only the leading magic
+// and the footer, fetched with two range reads. The catalog describes partitions this way: on
+// S3 it used to download whole files (270 MB for a 25 M-user bronze file) for a 140 KB footer.
+func (l *Lake) LocalizeParquetFooter(ctx context.Context, key, dir string) (string, error) {
+	if lp, ok := l.B.(storage.LocalPather); ok {
+		if p, ok := lp.LocalPath(key); ok {
+			return p, nil
+		}
+	}
+	attrs, err := l.B.Attributes(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	const magic = "PAR1"
+	if attrs.Size < 12 {
+		return "", fmt.Errorf("%s: %d bytes is too small for a Parquet file", key, attrs.Size)
+	}
+	tail, err := l.readRange(ctx, key, attrs.Size-8, 8)
+	if err != nil {
+		return "", err
+	}
+	if string(tail[4:]) != magic {
+		return "", fmt.Errorf("%s: not a Parquet file (no trailing %s)", key, magic)
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4])) + 8
+	if n > attrs.Size-4 {
+		return "", fmt.Errorf("%s: Parquet footer of %d bytes in a %d-byte file", key, n, attrs.Size)
+	}
+	footer, err := l.readRange(ctx, key, attrs.Size-n, n)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.WriteString(magic)
+	if err == nil {
+		_, err = f.WriteAt(footer, attrs.Size-n)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: write footer copy: %w", key, err)
+	}
+	return path, nil
+}
+
+func (l *Lake) readRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	rc, err := l.B.GetRange(ctx, key, off, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rc, b); err != nil {
+		return nil, fmt.Errorf("%s: read bytes %d-%d: %w", key, off, off+n, err)
+	}
+	return b, nil
 }
