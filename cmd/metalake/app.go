@@ -61,7 +61,7 @@ func (a *app) parse(fs *flag.FlagSet, args []string) error {
 		}
 		return usagef("%s: %v", fs.Name(), err)
 	}
-	if fs.NArg() > 0 && fs.Name() != "query" && fs.Name() != "catalog" {
+	if fs.NArg() > 0 && fs.Name() != "query" && fs.Name() != "catalog" && fs.Name() != "report" {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	path, required := a.configPath, true

@@ -469,10 +469,11 @@ func TestCLIIngestThenRun(t *testing.T) {
 	oneLine(t, r, "Kernels.csv", "DatasetTags.csv")
 }
 
-// TestCLICatalog: after a run, `catalog` lists every table the run wrote with its partitions
-// and latest row count (equal to what query counts), shows one table's columns as JSON, and
-// names the known tables when asked for an unknown one.
-func TestCLICatalog(t *testing.T) {
+// TestCLICatalogAndReport: after a run, `catalog` lists every table the run wrote with its
+// partitions and latest row count (equal to what query counts), shows one table's columns as
+// JSON, and names the known tables when asked for an unknown one; `report` shows the date's
+// run summary and lists its reports, prints one as JSON, and names them for an unknown one.
+func TestCLICatalogAndReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	lk := filepath.Join(dir, "lake")
@@ -510,4 +511,25 @@ func TestCLICatalog(t *testing.T) {
 	}
 	r := must(t, metalake(t, dir, "catalog", "--lake", lk, "silver.nope"), 2)
 	oneLine(t, r, "silver.nope", "silver.users", "gold.dim_user")
+
+	summary := must(t, metalake(t, dir, "report", "--lake", lk, "--date", "2025-07-02"), 0).stdout
+	for _, want := range []string{"2025-07-02  run SUCCESS", "  pipeline_summary\n", "  bronze/users_report\n", "  silver/silver_dq_report\n", "  gold/dim_user_stats\n"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("report of 2025-07-02 lacks %q:\n%s", want, summary)
+		}
+	}
+	var rep struct {
+		Table string `json:"table"`
+		In    int64  `json:"input_count"`
+		Out   int64  `json:"output_count"`
+		Rej   int64  `json:"reject_count"`
+	}
+	out = must(t, metalake(t, dir, "report", "--lake", lk, "--date", "2025-07-02", "bronze/users_report"), 0).stdout
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Table != "users" || rep.In == 0 || rep.In != rep.Out+rep.Rej {
+		t.Errorf("bronze/users_report: %+v, %v\n%s", rep, err, out)
+	}
+	r = must(t, metalake(t, dir, "report", "--lake", lk, "--date", "2025-07-02", "bronze/nope"), 2)
+	oneLine(t, r, "bronze/nope", "bronze/users_report", "pipeline_summary")
+	r = must(t, metalake(t, dir, "report", "--lake", lk, "--date", "2025-07-09"), 1)
+	oneLine(t, r, "2025-07-09", "never run")
 }

@@ -37,6 +37,7 @@ func commands() []command {
 		{"query", "run read-only SQL over the lake", cmdQuery},
 		{"status", "show the state of every run (or one date)", cmdStatus},
 		{"monitor", "show a date's monitoring report (freshness, anomalies, targets)", cmdMonitor},
+		{"report", "show a date's run summary and its reports (bronze, silver, gold, pipeline)", cmdReport},
 		{"catalog", "show the lake's tables: schema versions, partitions, row counts", cmdCatalog},
 		{"serve", "run on a schedule (daily 02:00 Asia/Bangkok), catching up missed dates", cmdServe},
 		{"setup", "create or align an S3 lake's AWS resources (bucket policies, Glue databases, Athena workgroup)", cmdSetup},

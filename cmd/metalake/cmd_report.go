@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/pipeline"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// cmdReport shows what a date's run reported: the run summary and the list of its reports, or
+// one report (bronze/users_report, silver/silver_dq_report, gold/dim_user_stats,
+// pipeline_summary, …) as JSON.
+func cmdReport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("report", "report --lake L --date D [REPORT]")
+	date := fs.String("date", "", "run date (YYYY-MM-DD)")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("report: want at most one report name, got %s", strings.Join(fs.Args(), " "))
+	}
+	d, err := parseDateFlag("date", *date)
+	if err != nil {
+		return err
+	}
+	lk, err := a.openLake()
+	if err != nil {
+		return err
+	}
+	names, err := reportNames(ctx, lk, d)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		st, ok, err := pipeline.LoadState(ctx, lk, d)
+		if err != nil {
+			return err
+		}
+		if !ok && len(names) == 0 {
+			return fmt.Errorf("report: %s has never run on %s", d, lk.B.Name())
+		}
+		if ok {
+			printRunSummary(a, st)
+		}
+		fmt.Fprintf(a.stdout, "reports of %s (metalake report --date %s NAME):\n", d, d)
+		for _, n := range names {
+			fmt.Fprintf(a.stdout, "  %s\n", n)
+		}
+		return nil
+	}
+	name := strings.TrimSuffix(fs.Arg(0), ".json")
+	var key string
+	for _, layer := range []string{"", lake.Bronze, lake.Silver, lake.Gold} {
+		if k := reportKey(layer, d, name); k != "" && slices.Contains(names, name) {
+			key = k
+			break
+		}
+	}
+	if key == "" {
+		return usagef("report: no report %q for %s (reports: %s)", name, d, strings.Join(names, ", "))
+	}
+	var raw json.RawMessage
+	if err := lk.GetJSON(ctx, key, &raw); err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return fmt.Errorf("report %s: %w", key, err)
+	}
+	out.WriteByte('\n')
+	_, err = a.stdout.Write(out.Bytes())
+	return err
+}
+
+// reportNames lists d's reports as LAYER/NAME (the pipeline's own as NAME), sorted by layer.
+func reportNames(ctx context.Context, lk *lake.Lake, d lake.Date) ([]string, error) {
+	var names []string
+	for _, layer := range []string{"", lake.Bronze, lake.Silver, lake.Gold} {
+		dir := strings.TrimSuffix(lake.ReportKey(layer, d, "x"), "x")
+		err := lk.B.Iter(ctx, dir, func(key string) error {
+			if !strings.HasSuffix(key, ".json") || strings.HasSuffix(key, "/") {
+				return nil
+			}
+			n := strings.TrimSuffix(strings.TrimPrefix(key, dir), ".json")
+			if layer != "" {
+				n = layer + "/" + n
+			}
+			names = append(names, n)
+			return nil
+		})
+		if err != nil && !storage.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+// reportKey is the lake key of report name (LAYER/NAME, or NAME for the pipeline's) when it
+// belongs to layer, else "".
+func reportKey(layer string, d lake.Date, name string) string {
+	l, n, found := strings.Cut(name, "/")
+	switch {
+	case !found && layer == "":
+		return lake.ReportKey("", d, name+".json")
+	case found && l == layer:
+		return lake.ReportKey(layer, d, n+".json")
+	}
+	return ""
+}
