@@ -24,11 +24,12 @@ const (
 
 // Config is the notify section of metalake.yaml.
 type Config struct {
-	// On says which runs notify the webhook and email channels: "failure" (default), "success",
+	// On says which runs notify the webhook, email and SNS channels: "failure" (default), "success",
 	// "always" or "never". The log always gets the message.
 	On      string         `yaml:"on"`
 	Webhook *WebhookConfig `yaml:"webhook"`
 	Email   *EmailConfig   `yaml:"email"`
+	SNS     *SNSConfig     `yaml:"sns"`
 }
 
 // WebhookConfig posts the message as JSON (Slack incoming-webhook compatible).
@@ -90,6 +91,11 @@ func (c Config) Validate() error {
 	}
 	if c.Email != nil {
 		if err := c.Email.validate(); err != nil {
+			return err
+		}
+	}
+	if c.SNS != nil {
+		if err := c.SNS.validate(); err != nil {
 			return err
 		}
 	}

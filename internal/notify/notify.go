@@ -74,6 +74,13 @@ func New(c Config, getenv func(string) string, log *slog.Logger, opts ...Option)
 		}
 		f.channels = append(f.channels, e)
 	}
+	if c.SNS != nil {
+		s, err := newSNS(context.Background(), *c.SNS)
+		if err != nil {
+			return nil, err
+		}
+		f.channels = append(f.channels, s)
+	}
 	return f, nil
 }
 
