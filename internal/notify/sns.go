@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
@@ -57,7 +59,12 @@ type snsChannel struct {
 
 func newSNS(ctx context.Context, c SNSConfig) (*snsChannel, error) {
 	region, _ := snsRegion(c.TopicARN) // checked by Validate
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	if os.Getenv("AWS_ENDPOINT_URL_SNS") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
+		// An emulator or a private endpoint has no EC2 instance role: never ask the metadata service.
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("notify.sns: AWS configuration: %w", err)
 	}
