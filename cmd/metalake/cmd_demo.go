@@ -69,6 +69,8 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(a.stdout, "  go run ./cmd/metalake query --lake %s \"SELECT reject_reason, COUNT(*) FROM rejects.users GROUP BY 1 ORDER BY 2 DESC\"\n", a.lakeURI)
 	fmt.Fprintf(a.stdout, "  go run ./cmd/metalake query --lake %s \"SELECT competition_year, total_competitions, featured_competitions, total_rewards_usd FROM gold.fact_competitions_yearly_latest ORDER BY 1 DESC LIMIT 5\"\n", a.lakeURI)
 	fmt.Fprintf(a.stdout, "  go run ./cmd/metalake status --lake %s\n", a.lakeURI)
+	fmt.Fprintf(a.stdout, "  go run ./cmd/metalake catalog --lake %s\n", a.lakeURI)
+	fmt.Fprintf(a.stdout, "  go run ./cmd/metalake report --lake %s --date %s bronze/users_report\n", a.lakeURI, start.AddDays(*days-1))
 	return nil
 }
 
