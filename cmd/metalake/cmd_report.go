@@ -37,14 +37,15 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	st, ran, err := pipeline.LoadState(ctx, lk, d)
+	if err != nil {
+		return err
+	}
+	if !ran && len(names) == 0 {
+		return fmt.Errorf("report: %s has never run on %s", d, lk.B.Name())
+	}
 	if fs.NArg() == 0 {
-		st, ok, err := pipeline.LoadState(ctx, lk, d)
-		if err != nil {
-			return err
-		}
-		if !ok && len(names) == 0 {
-			return fmt.Errorf("report: %s has never run on %s", d, lk.B.Name())
-		}
+		ok := ran
 		if ok {
 			printRunSummary(a, st)
 		}

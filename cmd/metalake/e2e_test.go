@@ -530,6 +530,8 @@ func TestCLICatalogAndReport(t *testing.T) {
 	}
 	r = must(t, metalake(t, dir, "report", "--lake", lk, "--date", "2025-07-02", "bronze/nope"), 2)
 	oneLine(t, r, "bronze/nope", "bronze/users_report", "pipeline_summary")
-	r = must(t, metalake(t, dir, "report", "--lake", lk, "--date", "2025-07-09"), 1)
-	oneLine(t, r, "2025-07-09", "never run")
+	for _, args := range [][]string{{}, {"bronze/users_report"}} {
+		r = must(t, metalake(t, dir, append([]string{"report", "--lake", lk, "--date", "2025-07-09"}, args...)...), 1)
+		oneLine(t, r, "2025-07-09", "never run")
+	}
 }
