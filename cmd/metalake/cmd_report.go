@@ -45,8 +45,7 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("report: %s has never run on %s", d, lk.B.Name())
 	}
 	if fs.NArg() == 0 {
-		ok := ran
-		if ok {
+		if ran {
 			printRunSummary(a, st)
 		}
 		fmt.Fprintf(a.stdout, "reports of %s (metalake report --date %s NAME):\n", d, d)
