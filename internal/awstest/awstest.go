@@ -3,20 +3,18 @@
 // cannot run here (Glue, Athena, and S3's bucket policies and storage classes); lake I/O itself
 // is tested against a real S3 server (internal/storage/s3test).
 //
-// The executable is METALAKE_MOTO_SERVER, else moto_server on PATH. When there is none the test
-// is skipped locally and fails under CI (CI set); `make test` installs it first.
+// The executable is METALAKE_MOTO_SERVER, else moto_server on PATH; without one the test is
+// skipped locally and fails under CI (internal/testserver).
 package awstest
 
 import (
-	"bytes"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/metalake/metalake/internal/storage"
+	"github.com/metalake/metalake/internal/testserver"
 )
 
 // Server is a running emulator: every AWS service on one endpoint.
@@ -25,64 +23,21 @@ type Server struct {
 	Region   string
 }
 
-// Binary returns the moto_server executable, or "" when there is none.
-func Binary() string {
-	if p := os.Getenv("METALAKE_MOTO_SERVER"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("moto_server"); err == nil {
-		return p
-	}
-	return ""
-}
-
 // Start runs an emulator for tb and stops it when tb ends. region is the region its clients
 // use (moto keeps each region's resources apart).
 func Start(tb testing.TB, region string) *Server {
 	tb.Helper()
-	bin := Binary()
-	if bin == "" {
-		msg := "no moto_server (make test installs it; or set METALAKE_MOTO_SERVER)"
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	l.Close()
+	bin := testserver.Executable(tb, "METALAKE_MOTO_SERVER", "moto_server", "make test installs it")
+	port := testserver.FreePort(tb)
 	s := &Server{Endpoint: "http://127.0.0.1:" + port, Region: region}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start moto_server: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			tb.Fatalf("moto_server exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if resp, err := http.Get(s.Endpoint + "/moto-api/"); err == nil {
+	testserver.Run(tb, exec.Command(bin, "-H", "127.0.0.1", "-p", port), 30*time.Second, func() bool {
+		resp, err := http.Get(s.Endpoint + "/moto-api/")
+		if err == nil {
 			resp.Body.Close()
-			return s
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("moto_server did not answer on port %s within 30 s\n%s", port, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err == nil
+	})
+	return s
 }
 
 // Config is the storage configuration that reaches the emulator's S3.

@@ -17,11 +17,7 @@ import (
 func TestCrawlRecordsSchemaVersionsAndLogsRemovedColumns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Options{Threads: 1, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
+	eng := openEngine(t)
 	lk := lake.New(storage.NewMemory())
 	var logs bytes.Buffer
 	c := &catalog.Crawler{Lake: lk, Engine: eng, Log: slog.New(slog.NewTextHandler(&logs, nil))}
@@ -80,11 +76,7 @@ func TestCrawlRecordsSchemaVersionsAndLogsRemovedColumns(t *testing.T) {
 func TestCrawlReadsOnlyTheFooterOfARemoteFile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eng, err := engine.Open(ctx, engine.Options{Threads: 1, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
+	eng := openEngine(t)
 	store := storage.WithMetrics(storage.NewMemory())
 	lk := lake.New(store)
 	d, _ := lake.ParseDate("2024-01-01")
@@ -122,4 +114,14 @@ func TestCrawlReadsOnlyTheFooterOfARemoteFile(t *testing.T) {
 	if size := m.Files[0].Bytes; read*20 > size {
 		t.Errorf("the crawl read %d bytes of a %d-byte file; the footer is a small fraction", read, size)
 	}
+}
+
+func openEngine(t *testing.T) *engine.DuckDB {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{Threads: 1, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
 }

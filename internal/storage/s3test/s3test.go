@@ -1,18 +1,14 @@
 // Package s3test runs a real S3 server for tests: versitygw (pinned in the Makefile) on a free
 // loopback port over a temporary directory, one per test that asks, stopped when it ends.
 //
-// The binary is METALAKE_VERSITYGW, else versitygw on PATH, else $GOPATH/bin/versitygw. When
-// none exists the test is skipped locally and fails under CI (CI set), so a CI run can never
-// pass without the S3 tests; `make test` installs the binary first.
+// The binary is METALAKE_VERSITYGW, else versitygw on PATH, else $GOPATH/bin/versitygw; without
+// one the test is skipped locally and fails under CI (internal/testserver).
 package s3test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -21,6 +17,7 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/storage"
+	"github.com/metalake/metalake/internal/testserver"
 )
 
 // Server is a running S3 server.
@@ -30,70 +27,25 @@ type Server struct {
 	buckets        atomic.Int64
 }
 
-// Binary returns the versitygw executable, or "" when there is none.
-func Binary() string {
-	if p := os.Getenv("METALAKE_VERSITYGW"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "versitygw")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // Start runs a server for the test tb and stops it when tb ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	bin := Binary()
-	if bin == "" {
-		msg := "no versitygw binary (make test installs it; or set METALAKE_VERSITYGW)"
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
+	var fallbacks []string
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		fallbacks = append(fallbacks, filepath.Join(strings.TrimSpace(string(out)), "bin", "versitygw"))
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	root := tb.TempDir()
+	bin := testserver.Executable(tb, "METALAKE_VERSITYGW", "versitygw", "make test installs it", fallbacks...)
+	addr := "127.0.0.1:" + testserver.FreePort(tb)
 	s := &Server{Endpoint: "http://" + addr, Access: "metalaketest", Secret: "metalaketestsecret"}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--access", s.Access, "--secret", s.Secret, "--port", addr, "--quiet", "posix", root)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start versitygw: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			tb.Fatalf("versitygw exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if resp, err := http.Get(s.Endpoint); err == nil {
+	cmd := exec.Command(bin, "--access", s.Access, "--secret", s.Secret, "--port", addr, "--quiet", "posix", tb.TempDir())
+	testserver.Run(tb, cmd, 15*time.Second, func() bool {
+		resp, err := http.Get(s.Endpoint)
+		if err == nil {
 			resp.Body.Close()
-			return s
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("versitygw did not answer on %s within 15 s\n%s", addr, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil
+	})
+	return s
 }
 
 // Config is the storage configuration that reaches the server.
