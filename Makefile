@@ -8,6 +8,10 @@ VERSITYGW_STAMP := bin/.versitygw-$(VERSITYGW_VERSION)
 # against moto's AWS emulator, pinned here and installed into a virtualenv in ./bin/moto.
 MOTO_VERSION := 5.2.5
 MOTO_STAMP := bin/.moto-$(MOTO_VERSION)
+# The Airflow DAG in deploy/airflow is loaded by Airflow itself in a test: pinned here,
+# installed into a virtualenv in ./bin/airflow.
+AIRFLOW_VERSION := 3.3.2
+AIRFLOW_STAMP := bin/.airflow-$(AIRFLOW_VERSION)
 PYTHON ?= python3
 
 .PHONY: test build vet fmt bench demo
@@ -28,8 +32,14 @@ $(MOTO_STAMP):
 	bin/moto/bin/pip install --quiet --disable-pip-version-check "moto[server]==$(MOTO_VERSION)"
 	touch $@
 
-test: vet $(VERSITYGW_STAMP) $(MOTO_STAMP)
+$(AIRFLOW_STAMP):
+	rm -rf bin/airflow && $(PYTHON) -m venv bin/airflow
+	bin/airflow/bin/pip install --quiet --disable-pip-version-check "apache-airflow==$(AIRFLOW_VERSION)"
+	touch $@
+
+test: vet $(VERSITYGW_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP)
 	METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw METALAKE_MOTO_SERVER=$(CURDIR)/bin/moto/bin/moto_server \
+	  METALAKE_AIRFLOW_PYTHON=$(CURDIR)/bin/airflow/bin/python \
 	  $(GO) test -count=1 -timeout 30m $(PKGS)
 
 bench:

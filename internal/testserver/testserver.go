@@ -28,12 +28,17 @@ func Executable(tb testing.TB, envVar, name, hint string, fallbacks ...string) s
 			return p
 		}
 	}
-	msg := "no " + name + " (" + hint + "; or set " + envVar + ")"
+	Missing(tb, "no "+name+" ("+hint+"; or set "+envVar+")")
+	return ""
+}
+
+// Missing skips tb because a tool the test needs is absent, or fails it under CI (CI set).
+func Missing(tb testing.TB, msg string) {
+	tb.Helper()
 	if os.Getenv("CI") != "" {
 		tb.Fatal(msg)
 	}
 	tb.Skip(msg)
-	return ""
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
