@@ -121,7 +121,13 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"bad layout", []string{"generate", "--lake", "l", "--date", "2024-01-01", "--layout", "csv"}, []string{"Layout", "csv"}},
 		{"bad format", []string{"query", "--lake", "l", "--format", "xml", "SELECT 1"}, []string{"xml"}},
 		{"bad log format", []string{"run", "--lake", "l", "--date", "2024-01-01", "--log-format", "xml"}, []string{"--log-format"}},
+		{"glue on a local lake", []string{"run", "--lake", "l", "--date", "2024-01-01", "--config", "glue.yaml"}, []string{"catalog.glue", "not an S3 lake"}},
+		{"bad sns topic", []string{"run", "--lake", "l", "--date", "2024-01-01", "--config", "sns.yaml"}, []string{"notify.sns.topic_arn", "arn:aws:sns:REGION:ACCOUNT:TOPIC"}},
+		{"setup on a local lake", []string{"setup", "--lake", "l"}, []string{"setup", "not an S3 lake"}},
+		{"catalog with two tables", []string{"catalog", "--lake", "l", "a.b", "c.d"}, []string{"at most one table"}},
 	}
+	writeFile(t, filepath.Join(dir, "glue.yaml"), "catalog:\n  glue: true\n")
+	writeFile(t, filepath.Join(dir, "sns.yaml"), "notify:\n  sns:\n    topic_arn: metalake-alerts\n")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
