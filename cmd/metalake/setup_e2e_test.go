@@ -160,6 +160,23 @@ func TestCLIGlueTables(t *testing.T) {
 			}
 		}
 	}
+	latest, err := g.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String("meta_silver"), Name: aws.String("datasets_latest")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, _, err := lk.ReadManifest(ctx, lake.PartitionDir("silver", "datasets", mustDate(t, "2025-07-02")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasRunDate := false
+	for _, c := range latest.Table.StorageDescriptor.Columns {
+		hasRunDate = hasRunDate || aws.ToString(c.Name) == "run_date"
+	}
+	if files := symlinkFiles(t, b, aws.ToString(latest.Table.StorageDescriptor.Location)); len(latest.Table.PartitionKeys) != 0 || !hasRunDate ||
+		len(files) != len(m2.Files) || !strings.HasSuffix(files[0], m2.Files[0].Name) {
+		t.Errorf("silver.datasets_latest: want an unpartitioned table with run_date over 2025-07-02's %d files, got %d partition keys, run_date %t, files %v",
+			len(m2.Files), len(latest.Table.PartitionKeys), hasRunDate, files)
+	}
 	dim, err := g.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String("meta_gold"), Name: aws.String("dim_user")})
 	if err != nil {
 		t.Fatal(err)
@@ -187,4 +204,13 @@ func symlinkFiles(t *testing.T, b *storage.S3, location string) []string {
 		}
 	}
 	return files
+}
+
+func mustDate(t *testing.T, s string) lake.Date {
+	t.Helper()
+	d, err := lake.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -62,7 +62,7 @@ func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir strin
 	for _, f := range m.Files {
 		fmt.Fprintf(&list, "%s\n", g.uri(dir+f.Name))
 	}
-	if err := g.Lake.Upload(ctx, linkDir+symlinkFile, &list); err != nil {
+	if err := g.Lake.Upload(ctx, linkDir+symlinkFile, bytes.NewReader(list.Bytes())); err != nil {
 		return fmt.Errorf("glue %s.%s %s: symlink manifest: %w", db, t.Table, d, err)
 	}
 	cols, err := glueColumns(t.Schemas[len(t.Schemas)-1].Columns, t.PartitionKeys)
@@ -88,7 +88,46 @@ func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir strin
 	if err := g.ensurePartition(ctx, db, t.Table, d, storageDescriptor(cols, g.uri(linkDir))); err != nil {
 		return fmt.Errorf("glue %s.%s %s: %w", db, t.Table, d, err)
 	}
+	if d.String() != newest(t.Partitions) {
+		return nil // a backfilled older date: {table}_latest stays on the newest
+	}
+	return g.registerLatest(ctx, db, t, &list)
+}
+
+// registerLatest points {table}_latest — the newest partition only, run_date a plain column,
+// as metalake query's {layer}.{table}_latest — at the files in list.
+func (g *GlueRegistrar) registerLatest(ctx context.Context, db string, t catalog.Table, list *bytes.Buffer) error {
+	name := t.Table + "_latest"
+	dir := SymlinkDir + t.Layer + "/" + name + "/"
+	if err := g.Lake.Upload(ctx, dir+symlinkFile, list); err != nil {
+		return fmt.Errorf("glue %s.%s: symlink manifest: %w", db, name, err)
+	}
+	cols, err := glueColumns(t.Schemas[len(t.Schemas)-1].Columns, nil)
+	if err != nil {
+		return fmt.Errorf("glue %s.%s: %w", db, name, err)
+	}
+	in := &gluetypes.TableInput{
+		Name:              aws.String(name),
+		Description:       aws.String(fmt.Sprintf("metalake %s.%s: the newest run_date of %s only", t.Layer, name, t.Table)),
+		TableType:         aws.String("EXTERNAL_TABLE"),
+		Parameters:        map[string]string{"classification": "parquet", "EXTERNAL": "TRUE"},
+		StorageDescriptor: storageDescriptor(cols, g.uri(dir)),
+	}
+	if err := g.ensureTable(ctx, db, in); err != nil {
+		return fmt.Errorf("glue %s.%s: %w", db, name, err)
+	}
 	return nil
+}
+
+// newest is the greatest partition key (run dates sort as text).
+func newest(partitions map[string]catalog.Partition) string {
+	max := ""
+	for k := range partitions {
+		if k > max {
+			max = k
+		}
+	}
+	return max
 }
 
 func (g *GlueRegistrar) uri(key string) string {

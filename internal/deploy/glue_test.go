@@ -2,6 +2,8 @@ package deploy_test
 
 import (
 	"context"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,5 +76,35 @@ func TestGlueRegistrarFollowsSchemaChanges(t *testing.T) {
 	}
 	if len(parts.Partitions) != 1 || len(parts.Partitions[0].StorageDescriptor.Columns) != 2 {
 		t.Errorf("partitions = %+v; want one, with the new columns", parts.Partitions)
+	}
+}
+
+// TestGlueLatestStaysOnTheNewestDate: registering a backfilled older date after a newer one
+// leaves {table}_latest on the newer date's files.
+func TestGlueLatestStaysOnTheNewestDate(t *testing.T) {
+	e := newEnv(t, "s3://latest-lake/meta")
+	ctx := context.Background()
+	if _, err := deploy.Setup(ctx, e.lake, e.clients); err != nil {
+		t.Fatal(err)
+	}
+	r := &deploy.GlueRegistrar{Lake: e.lake, Glue: e.clients.Glue}
+	tbl := catalog.Table{Layer: "bronze", Table: "users", PartitionKeys: []string{"run_date"},
+		Schemas:    []catalog.SchemaVersion{{Version: 1, Columns: []catalog.Column{{Name: "user_id", Type: "BIGINT"}, {Name: "run_date", Type: "DATE"}}}},
+		Partitions: map[string]catalog.Partition{"2025-07-01": {}, "2025-07-02": {}}}
+	for _, day := range []string{"2025-07-02", "2025-07-01"} {
+		d, _ := lake.ParseDate(day)
+		m := lake.Manifest{Files: []lake.ManifestFile{{Name: "part-" + day + ".parquet"}}}
+		if err := r.Register(ctx, tbl, lake.PartitionDir("bronze", "users", d), d, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc, err := e.lake.Get(ctx, deploy.SymlinkDir+"bronze/users_latest/symlink.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	body, _ := io.ReadAll(rc)
+	if got := strings.TrimSpace(string(body)); got != "s3://latest-lake/meta/bronze/users/run_date=2025-07-02/part-2025-07-02.parquet" {
+		t.Errorf("users_latest lists %q after a backfill of 2025-07-01; want 2025-07-02's file", got)
 	}
 }
