@@ -186,11 +186,12 @@ func TestCLIGlueTables(t *testing.T) {
 	}
 }
 
-// symlinkFiles reads the symlink manifest at location (s3://glue-lake/meta/…/) and checks that
-// every file it lists exists.
+// symlinkFiles reads the symlink manifest at location (s3://BUCKET/PREFIX/…/, in b's lake) and
+// checks that every file it lists exists.
 func symlinkFiles(t *testing.T, b *storage.S3, location string) []string {
 	t.Helper()
-	key := strings.TrimPrefix(location, "s3://glue-lake/meta/") + "symlink.txt"
+	root := "s3://" + b.BucketName() + "/" + b.Prefix()
+	key := strings.TrimPrefix(location, root) + "symlink.txt"
 	rc, err := b.Get(context.Background(), key)
 	if err != nil {
 		t.Fatalf("symlink manifest %s: %v", key, err)
@@ -199,7 +200,7 @@ func symlinkFiles(t *testing.T, b *storage.S3, location string) []string {
 	body, _ := io.ReadAll(rc)
 	files := strings.Fields(string(body))
 	for _, f := range files {
-		if ok, err := b.Exists(context.Background(), strings.TrimPrefix(f, "s3://glue-lake/meta/")); err != nil || !ok {
+		if ok, err := b.Exists(context.Background(), strings.TrimPrefix(f, root)); err != nil || !ok {
 			t.Errorf("symlink %s lists %s, which does not exist", key, f)
 		}
 	}
@@ -213,4 +214,68 @@ func mustDate(t *testing.T, s string) lake.Date {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestCLIGlueForgetsAWithdrawnPartition: a forced rerun whose users snapshot trips the circuit
+// breaker withdraws bronze users of that date; the lake's catalog and Glue stop listing it
+// (no Athena partition left pointing at deleted files), and users_latest lists no files.
+func TestCLIGlueForgetsAWithdrawnPartition(t *testing.T) {
+	t.Parallel()
+	srv := awstest.Start(t, "us-east-1")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "metalake.yaml"), "catalog:\n  glue: true\n")
+	const uri = "s3://withdraw-lake/meta"
+	must(t, metalakeEnv(t, dir, srv.Env(), "setup", "--lake", uri), 0)
+	must(t, metalakeEnv(t, dir, srv.Env(), "generate", "--lake", uri, "--date", "2025-07-01", "--users", "900", "--seed", "6"), 0)
+	must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--quiet"), 0)
+
+	ctx := context.Background()
+	b, err := storage.NewS3(ctx, uri, srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "raw/users/ingestion_date=2025-07-01/users.csv"
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(rc)
+	rc.Close()
+	bad := strings.Repeat(",ghost,Ghost,01/01/2024,1,,False\n", 400)
+	if err := b.Upload(ctx, key, strings.NewReader(string(raw)+bad)); err != nil {
+		t.Fatal(err)
+	}
+	r := must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--force", "--quiet"), 1)
+	oneLine(t, r, "users", "2025-07-01")
+
+	cfg, err := storage.LoadAWSConfig(ctx, srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := deploy.NewClients(cfg, srv.Endpoint).Glue
+	parts, err := g.GetPartitions(ctx, &glue.GetPartitionsInput{DatabaseName: aws.String("meta_bronze"), TableName: aws.String("users")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts.Partitions) != 0 {
+		t.Errorf("Glue still lists %d partitions of meta_bronze.users after the partition was withdrawn", len(parts.Partitions))
+	}
+	if ok, _ := b.Exists(ctx, deploy.SymlinkDir+"bronze/users/run_date=2025-07-01/symlink.txt"); ok {
+		t.Error("the withdrawn partition's symlink manifest is still there")
+	}
+	latest, err := g.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String("meta_bronze"), Name: aws.String("users_latest")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files := symlinkFiles(t, b, aws.ToString(latest.Table.StorageDescriptor.Location)); len(files) != 0 {
+		t.Errorf("users_latest still lists %v", files)
+	}
+	out := must(t, metalakeEnv(t, dir, srv.Env(), "catalog", "--lake", uri, "bronze.users"), 0).stdout
+	if strings.Contains(out, "2025-07-01 rows") {
+		t.Errorf("the lake's catalog still lists the withdrawn partition:\n%s", out)
+	}
+	// The other tables of the date are untouched.
+	if p, err := g.GetPartitions(ctx, &glue.GetPartitionsInput{DatabaseName: aws.String("meta_bronze"), TableName: aws.String("datasets")}); err != nil || len(p.Partitions) != 1 {
+		t.Errorf("meta_bronze.datasets partitions: %v, %v", p, err)
+	}
 }

@@ -65,6 +65,8 @@ func Key(layer, table string) string { return fmt.Sprintf("_catalog/%s/%s.json",
 // dir of run date d.
 type Registrar interface {
 	Register(ctx context.Context, t Table, dir string, d lake.Date, m lake.Manifest) error
+	// Unregister removes run date d's partition of t (already gone from t.Partitions).
+	Unregister(ctx context.Context, t Table, d lake.Date) error
 }
 
 // Crawler records partitions. Lake and Engine are required; Registrar, when set, also
@@ -145,6 +147,37 @@ func (c *Crawler) Crawl(ctx context.Context, layer, table, dir string, d lake.Da
 		}
 	}
 	return t, nil
+}
+
+// Forget removes run date d's partition of layer.table (folder dir) from the catalog, and from
+// the Registrar's, when the lake no longer has it: a task that withdrew it (a tripped circuit
+// breaker, a failed fact check) never reaches its catalog task. A partition the lake still has,
+// or one the catalog never listed, is left alone.
+func (c *Crawler) Forget(ctx context.Context, layer, table, dir string, d lake.Date) error {
+	if _, ok, err := c.Lake.ReadManifest(ctx, dir); err != nil || ok {
+		return err
+	}
+	var t Table
+	err := c.Lake.GetJSON(ctx, Key(layer, table), &t)
+	if storage.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, listed := t.Partitions[d.String()]; !listed {
+		return nil
+	}
+	delete(t.Partitions, d.String())
+	t.UpdatedAt = c.now()
+	if err := c.Lake.PutJSON(ctx, Key(layer, table), t); err != nil {
+		return err
+	}
+	c.log().Info("withdrawn partition removed from the catalog", "table", layer+"."+table, "run_date", d.String())
+	if c.Registrar != nil {
+		return c.Registrar.Unregister(ctx, t, d)
+	}
+	return nil
 }
 
 func diff(prev, cols []Column) SchemaVersion {

@@ -125,3 +125,51 @@ func openEngine(t *testing.T) *engine.DuckDB {
 	t.Cleanup(func() { eng.Close() })
 	return eng
 }
+
+// TestForgetDropsOnlyWithdrawnPartitions: Forget removes a partition the lake no longer has
+// and leaves one it still has.
+func TestForgetDropsOnlyWithdrawnPartitions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := openEngine(t)
+	lk := lake.New(storage.NewMemory())
+	c := &catalog.Crawler{Lake: lk, Engine: eng}
+	var dates []lake.Date
+	for _, day := range []string{"2024-01-01", "2024-01-02"} {
+		d, _ := lake.ParseDate(day)
+		dates = append(dates, d)
+		s, err := eng.Session(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := s.WriteParquet(ctx, "SELECT 1 AS user_id", 0)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := lake.PartitionDir(lake.Bronze, "users", d)
+		if _, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: lake.NewAttemptID(time.Now())}, []lake.File{{Path: files[0].Path, Rows: files[0].Rows}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Crawl(ctx, lake.Bronze, "users", dir, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := lake.PartitionDir(lake.Bronze, "users", dates[0])
+	gone := lake.PartitionDir(lake.Bronze, "users", dates[1])
+	if err := lk.Withdraw(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	for i, dir := range []string{kept, gone} {
+		if err := c.Forget(ctx, lake.Bronze, "users", dir, dates[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var tab catalog.Table
+	if err := lk.GetJSON(ctx, catalog.Key(lake.Bronze, "users"), &tab); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tab.Partitions["2024-01-01"]; !ok || len(tab.Partitions) != 1 {
+		t.Errorf("partitions after forgetting the withdrawn 2024-01-02: %v", tab.Partitions)
+	}
+}

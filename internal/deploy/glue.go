@@ -94,6 +94,43 @@ func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir strin
 	return g.registerLatest(ctx, db, t, &list)
 }
 
+// Unregister drops run date d's Glue partition of t and its symlink manifest, and moves
+// {table}_latest to the newest partition left (to no files when none is left).
+func (g *GlueRegistrar) Unregister(ctx context.Context, t catalog.Table, d lake.Date) error {
+	db, ok := databaseOf(t.Layer)
+	if !ok || len(t.PartitionKeys) == 0 {
+		return nil
+	}
+	_, err := g.Glue.DeletePartition(ctx, &glue.DeletePartitionInput{DatabaseName: aws.String(db), TableName: aws.String(t.Table),
+		PartitionValues: []string{d.String()}})
+	var nf *gluetypes.EntityNotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("glue %s.%s %s: delete partition: %w", db, t.Table, d, err)
+	}
+	if err := g.Lake.Delete(ctx, SymlinkDir+t.Layer+"/"+t.Table+"/run_date="+d.String()+"/"+symlinkFile); err != nil {
+		return fmt.Errorf("glue %s.%s %s: %w", db, t.Table, d, err)
+	}
+	var list bytes.Buffer
+	if n := newest(t.Partitions); n != "" {
+		nd, err := lake.ParseDate(n)
+		if err != nil {
+			return err
+		}
+		dir := lake.PartitionDir(t.Layer, t.Table, nd)
+		m, _, err := lake.New(g.Lake).ReadManifest(ctx, dir)
+		if err != nil {
+			return err
+		}
+		for _, f := range m.Files {
+			fmt.Fprintf(&list, "%s\n", g.uri(dir+f.Name))
+		}
+	}
+	if len(t.Schemas) == 0 {
+		return nil
+	}
+	return g.registerLatest(ctx, db, t, &list)
+}
+
 // registerLatest points {table}_latest — the newest partition only, run_date a plain column,
 // as metalake query's {layer}.{table}_latest — at the files in list.
 func (g *GlueRegistrar) registerLatest(ctx context.Context, db string, t catalog.Table, list *bytes.Buffer) error {

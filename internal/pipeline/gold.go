@@ -63,6 +63,9 @@ func (r *Runner) goldTasks(d lake.Date, upstream string, run *goldRun) []dag.Tas
 				run.started = true
 				run.mu.Unlock()
 				if err := job.Run(ctx, table.Name, d); err != nil {
+					if table.Kind != gold.KindDimension {
+						return r.forgetWithdrawn(ctx, err, lake.Gold, table.Name, d)
+					}
 					return err
 				}
 				run.mu.Lock()

@@ -42,10 +42,11 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 			ID: id, Deps: []string{"check_raw_files"}, Retries: r.BronzeRetries, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error {
 				_, err := job.Run(ctx, t, d)
-				if err == nil {
-					built.succeeded(id)
+				if err != nil {
+					return r.forgetWithdrawn(ctx, err, lake.Bronze, t, d)
 				}
-				return err
+				built.succeeded(id)
+				return nil
 			},
 		}, r.catalogTask(lake.Bronze, t, d, id, r.BronzeRetries))
 		catalogIDs = append(catalogIDs, "catalog_bronze_"+t)
@@ -83,7 +84,7 @@ func (r *Runner) catalogTask(layer, table string, d lake.Date, after string, ret
 
 // catalogTaskOf is catalogTask for a partitioned table or (whole) a whole-table object.
 func (r *Runner) catalogTaskOf(layer, table string, d lake.Date, after string, retries int, whole bool) dag.Task {
-	c := &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Registrar: r.Registrar, Log: r.log(), Now: r.Now}
+	c := r.crawler()
 	return dag.Task{
 		ID: "catalog_" + layer + "_" + table, Deps: []string{after}, Retries: retries, RetryDelay: r.RetryDelay,
 		Run: func(ctx context.Context) error {
@@ -95,6 +96,20 @@ func (r *Runner) catalogTaskOf(layer, table string, d lake.Date, after string, r
 			return err
 		},
 	}
+}
+
+func (r *Runner) crawler() *catalog.Crawler {
+	return &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Registrar: r.Registrar, Log: r.log(), Now: r.Now}
+}
+
+// forgetWithdrawn runs after a task that writes layer.table's partition of d failed: when the
+// task withdrew the partition (a tripped circuit breaker, a failed fact check), the catalogs
+// stop listing it. The task's own error comes first.
+func (r *Runner) forgetWithdrawn(ctx context.Context, taskErr error, layer, table string, d lake.Date) error {
+	if err := r.crawler().Forget(ctx, layer, table, lake.PartitionDir(layer, table, d), d); err != nil {
+		return errors.Join(taskErr, fmt.Errorf("catalog %s.%s %s: %w", layer, table, d, err))
+	}
+	return taskErr
 }
 
 // MissingRawError lists every raw table missing for a date.
