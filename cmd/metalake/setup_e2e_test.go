@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,24 +55,15 @@ func TestCLISetup(t *testing.T) {
 // object and "restore raw for D first"; once the object is restored the rerun succeeds.
 func TestCLIForcedRerunOfArchivedRaw(t *testing.T) {
 	t.Parallel()
-	srv := awstest.Start(t, "us-east-1")
-	dir := t.TempDir()
 	const uri = "s3://archive-lake/meta"
-	must(t, metalakeEnv(t, dir, srv.Env(), "setup", "--lake", uri), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "generate", "--lake", uri, "--date", "2025-07-01", "--users", "1500", "--seed", "3"), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--quiet"), 0)
-
-	ctx := context.Background()
-	b, err := storage.NewS3(ctx, uri, srv.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := emulatedLake(t, uri, false, 1, 1500)
+	ctx, dir, env, b := context.Background(), e.dir, e.env, e.b
 	key := "meta/raw/users/ingestion_date=2025-07-01/users.csv"
 	if _, err := b.Client().CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("archive-lake"), Key: aws.String(key),
 		CopySource: aws.String("archive-lake/" + key), StorageClass: s3types.StorageClassGlacier}); err != nil {
 		t.Fatal(err)
 	}
-	r := must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--force"), 1)
+	r := must(t, metalakeEnv(t, dir, env, "run", "--lake", uri, "--date", "2025-07-01", "--force"), 1)
 	oneLine(t, r, "2025-07-01", "raw/users/ingestion_date=2025-07-01/users.csv (GLACIER)", "restore raw for 2025-07-01 first")
 	for _, task := range []string{"bronze_users", "silver_users", "gold_dim_user"} {
 		if !strings.Contains(r.stdout, "blocked "+task+" ") {
@@ -83,7 +75,7 @@ func TestCLIForcedRerunOfArchivedRaw(t *testing.T) {
 		RestoreRequest: &s3types.RestoreRequest{Days: aws.Int32(1)}}); err != nil {
 		t.Fatal(err)
 	}
-	must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--force", "--quiet"), 0)
+	must(t, metalakeEnv(t, dir, env, "run", "--lake", uri, "--date", "2025-07-01", "--force", "--quiet"), 0)
 }
 
 // TestCLIGlueTables: with catalog.glue set, every table a run writes is registered in the Glue
@@ -93,25 +85,10 @@ func TestCLIForcedRerunOfArchivedRaw(t *testing.T) {
 // table over its current files. Columns are the catalog's, without the partition key.
 func TestCLIGlueTables(t *testing.T) {
 	t.Parallel()
-	srv := awstest.Start(t, "us-east-1")
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "metalake.yaml"), "catalog:\n  glue: true\n")
 	const uri = "s3://glue-lake/meta"
-	must(t, metalakeEnv(t, dir, srv.Env(), "setup", "--lake", uri), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "generate", "--lake", uri, "--date", "2025-07-01", "--days", "2", "--users", "1200", "--seed", "4"), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--to", "2025-07-02", "--quiet"), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-02", "--force", "--quiet"), 0)
-
-	ctx := context.Background()
-	b, err := storage.NewS3(ctx, uri, srv.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := storage.LoadAWSConfig(ctx, srv.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := deploy.NewClients(cfg, srv.Endpoint).Glue
+	e := emulatedLake(t, uri, true, 2, 1200)
+	must(t, metalakeEnv(t, e.dir, e.env, "run", "--lake", uri, "--date", "2025-07-02", "--force", "--quiet"), 0)
+	ctx, b, g := context.Background(), e.b, e.glue
 	lk := lake.New(b)
 	for _, tc := range []struct{ db, layer, table string }{
 		{"meta_bronze", "bronze", "users"}, {"meta_silver", "silver", "datasets"}, {"meta_gold", "gold", "fact_dataset_owner_daily"},
@@ -221,19 +198,9 @@ func mustDate(t *testing.T, s string) lake.Date {
 // (no Athena partition left pointing at deleted files), and users_latest lists no files.
 func TestCLIGlueForgetsAWithdrawnPartition(t *testing.T) {
 	t.Parallel()
-	srv := awstest.Start(t, "us-east-1")
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "metalake.yaml"), "catalog:\n  glue: true\n")
 	const uri = "s3://withdraw-lake/meta"
-	must(t, metalakeEnv(t, dir, srv.Env(), "setup", "--lake", uri), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "generate", "--lake", uri, "--date", "2025-07-01", "--users", "900", "--seed", "6"), 0)
-	must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--quiet"), 0)
-
-	ctx := context.Background()
-	b, err := storage.NewS3(ctx, uri, srv.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := emulatedLake(t, uri, true, 1, 900)
+	ctx, dir, env, b, g := context.Background(), e.dir, e.env, e.b, e.glue
 	key := "raw/users/ingestion_date=2025-07-01/users.csv"
 	rc, err := b.Get(ctx, key)
 	if err != nil {
@@ -245,14 +212,8 @@ func TestCLIGlueForgetsAWithdrawnPartition(t *testing.T) {
 	if err := b.Upload(ctx, key, strings.NewReader(string(raw)+bad)); err != nil {
 		t.Fatal(err)
 	}
-	r := must(t, metalakeEnv(t, dir, srv.Env(), "run", "--lake", uri, "--date", "2025-07-01", "--force", "--quiet"), 1)
+	r := must(t, metalakeEnv(t, dir, env, "run", "--lake", uri, "--date", "2025-07-01", "--force", "--quiet"), 1)
 	oneLine(t, r, "users", "2025-07-01")
-
-	cfg, err := storage.LoadAWSConfig(ctx, srv.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := deploy.NewClients(cfg, srv.Endpoint).Glue
 	parts, err := g.GetPartitions(ctx, &glue.GetPartitionsInput{DatabaseName: aws.String("meta_bronze"), TableName: aws.String("users")})
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +231,7 @@ func TestCLIGlueForgetsAWithdrawnPartition(t *testing.T) {
 	if files := symlinkFiles(t, b, aws.ToString(latest.Table.StorageDescriptor.Location)); len(files) != 0 {
 		t.Errorf("users_latest still lists %v", files)
 	}
-	out := must(t, metalakeEnv(t, dir, srv.Env(), "catalog", "--lake", uri, "bronze.users"), 0).stdout
+	out := must(t, metalakeEnv(t, dir, env, "catalog", "--lake", uri, "bronze.users"), 0).stdout
 	if strings.Contains(out, "2025-07-01 rows") {
 		t.Errorf("the lake's catalog still lists the withdrawn partition:\n%s", out)
 	}
@@ -278,4 +239,40 @@ func TestCLIGlueForgetsAWithdrawnPartition(t *testing.T) {
 	if p, err := g.GetPartitions(ctx, &glue.GetPartitionsInput{DatabaseName: aws.String("meta_bronze"), TableName: aws.String("datasets")}); err != nil || len(p.Partitions) != 1 {
 		t.Errorf("meta_bronze.datasets partitions: %v, %v", p, err)
 	}
+}
+
+// emulated is an S3 lake on the AWS emulator that has run: the environment metalake runs in,
+// its working directory, the lake's bucket and the Glue client.
+type emulated struct {
+	env  []string
+	dir  string
+	b    *storage.S3
+	glue *glue.Client
+}
+
+// emulatedLake starts the emulator, sets up the lake at uri (catalog.glue on when withGlue),
+// generates days dates of users users from 2025-07-01 and runs them.
+func emulatedLake(t *testing.T, uri string, withGlue bool, days, users int) emulated {
+	t.Helper()
+	srv := awstest.Start(t, "us-east-1")
+	e := emulated{env: srv.Env(), dir: t.TempDir()}
+	if withGlue {
+		writeFile(t, filepath.Join(e.dir, "metalake.yaml"), "catalog:\n  glue: true\n")
+	}
+	last := mustDate(t, "2025-07-01").AddDays(days - 1).String()
+	must(t, metalakeEnv(t, e.dir, e.env, "setup", "--lake", uri), 0)
+	must(t, metalakeEnv(t, e.dir, e.env, "generate", "--lake", uri, "--date", "2025-07-01", "--days", strconv.Itoa(days),
+		"--users", strconv.Itoa(users), "--seed", "4"), 0)
+	must(t, metalakeEnv(t, e.dir, e.env, "run", "--lake", uri, "--date", "2025-07-01", "--to", last, "--quiet"), 0)
+	ctx := context.Background()
+	var err error
+	if e.b, err = storage.NewS3(ctx, uri, srv.Config()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := storage.LoadAWSConfig(ctx, srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.glue = deploy.NewClients(cfg, srv.Endpoint).Glue
+	return e
 }
