@@ -210,3 +210,39 @@ func TestSetupCorrectsDriftAndKeepsForeignRules(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupAtABucketRoot: a lake at the root of its bucket (no prefix) gets its rules and
+// locations at the root.
+func TestSetupAtABucketRoot(t *testing.T) {
+	e := newEnv(t, "s3://rootlake")
+	ctx := context.Background()
+	if _, err := deploy.Setup(ctx, e.lake, e.clients); err != nil {
+		t.Fatal(err)
+	}
+	lc, err := e.lake.Client().GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("rootlake")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range lc.Rules {
+		want := ""
+		if aws.ToString(r.ID) == deploy.RawTieringRule {
+			want = "raw/"
+		}
+		if r.Filter == nil || aws.ToString(r.Filter.Prefix) != want {
+			t.Errorf("rule %s prefix = %v, want %q", aws.ToString(r.ID), r.Filter, want)
+		}
+	}
+	db, err := e.clients.Glue.GetDatabase(ctx, &glue.GetDatabaseInput{Name: aws.String("meta_gold")})
+	if err != nil || aws.ToString(db.Database.LocationUri) != "s3://rootlake/gold/" {
+		t.Errorf("meta_gold = %v, %v; want location s3://rootlake/gold/", db, err)
+	}
+	again, err := deploy.Setup(ctx, e.lake, e.clients)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range again {
+		if s.Action != deploy.Unchanged {
+			t.Errorf("second setup at the root: %s %s", s.Resource, s.Action)
+		}
+	}
+}
