@@ -117,7 +117,9 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		if err != nil {
 			return nil, err
 		}
-		r.Registrar = &deploy.GlueRegistrar{Lake: b, Glue: clients.Glue}
+		g := &deploy.GlueRegistrar{Lake: b, Glue: clients.Glue}
+		r.Registrar = g
+		lk.BeforeSweep = g.Relink // Athena moves to a rerun's files before the old ones go
 	}
 	if progress {
 		r.Observe = newProgress(a.stdout, a.logFormat == "json").observe

@@ -58,10 +58,7 @@ func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir strin
 	if partitioned {
 		linkDir += "run_date=" + d.String() + "/"
 	}
-	var list bytes.Buffer
-	for _, f := range m.Files {
-		fmt.Fprintf(&list, "%s\n", g.uri(dir+f.Name))
-	}
+	list := g.symlinkList(dir, m)
 	if err := g.Lake.Upload(ctx, linkDir+symlinkFile, bytes.NewReader(list.Bytes())); err != nil {
 		return fmt.Errorf("glue %s.%s %s: symlink manifest: %w", db, t.Table, d, err)
 	}
@@ -91,7 +88,51 @@ func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir strin
 	if d.String() != newest(t.Partitions) {
 		return nil // a backfilled older date: {table}_latest stays on the newest
 	}
-	return g.registerLatest(ctx, db, t, &list)
+	return g.registerLatest(ctx, db, t, list)
+}
+
+// symlinkList is the symlink manifest of the committed folder dir: one s3:// URI per file.
+func (g *GlueRegistrar) symlinkList(dir string, m lake.Manifest) *bytes.Buffer {
+	var list bytes.Buffer
+	for _, f := range m.Files {
+		fmt.Fprintf(&list, "%s\n", g.uri(dir+f.Name))
+	}
+	return &list
+}
+
+// Relink points the symlink manifests of the table folder dir, just committed as m, at m's
+// files — and {table}_latest's too when dir is the newest run date. It is the lake's
+// BeforeSweep: Athena moves to the new files before the replaced ones are deleted, so a
+// rerun never leaves a registered partition listing deleted files. Folders that are not
+// tables (rejects, held rows) are left alone; Glue tables and partitions are created by
+// Register, in the catalog task.
+func (g *GlueRegistrar) Relink(ctx context.Context, dir string, m lake.Manifest) error {
+	parts := strings.Split(strings.TrimSuffix(dir, "/"), "/")
+	if len(parts) < 2 || len(parts) > 3 || strings.HasPrefix(parts[1], "_") {
+		return nil
+	}
+	if _, ok := databaseOf(parts[0]); !ok {
+		return nil
+	}
+	list := g.symlinkList(dir, m)
+	if err := g.Lake.Upload(ctx, SymlinkDir+dir+symlinkFile, bytes.NewReader(list.Bytes())); err != nil {
+		return fmt.Errorf("symlink manifest of %s: %w", dir, err)
+	}
+	if len(parts) == 2 {
+		return nil
+	}
+	d, err := lake.ParseDate(strings.TrimPrefix(parts[2], "run_date="))
+	if err != nil {
+		return nil // not a run-date partition
+	}
+	newestDate, ok, err := lake.New(g.Lake).NewestPartition(ctx, parts[0]+"/"+parts[1]+"/")
+	if err != nil || !ok || !newestDate.Equal(d) {
+		return err
+	}
+	if err := g.Lake.Upload(ctx, SymlinkDir+parts[0]+"/"+parts[1]+"_latest/"+symlinkFile, list); err != nil {
+		return fmt.Errorf("symlink manifest of %s_latest: %w", parts[1], err)
+	}
+	return nil
 }
 
 // Unregister drops run date d's Glue partition of t and its symlink manifest, and moves
@@ -110,7 +151,7 @@ func (g *GlueRegistrar) Unregister(ctx context.Context, t catalog.Table, d lake.
 	if err := g.Lake.Delete(ctx, SymlinkDir+t.Layer+"/"+t.Table+"/run_date="+d.String()+"/"+symlinkFile); err != nil {
 		return fmt.Errorf("glue %s.%s %s: %w", db, t.Table, d, err)
 	}
-	var list bytes.Buffer
+	list := &bytes.Buffer{}
 	if n := newest(t.Partitions); n != "" {
 		nd, err := lake.ParseDate(n)
 		if err != nil {
@@ -121,14 +162,12 @@ func (g *GlueRegistrar) Unregister(ctx context.Context, t catalog.Table, d lake.
 		if err != nil {
 			return err
 		}
-		for _, f := range m.Files {
-			fmt.Fprintf(&list, "%s\n", g.uri(dir+f.Name))
-		}
+		list = g.symlinkList(dir, m)
 	}
 	if len(t.Schemas) == 0 {
 		return nil
 	}
-	return g.registerLatest(ctx, db, t, &list)
+	return g.registerLatest(ctx, db, t, list)
 }
 
 // registerLatest points {table}_latest — the newest partition only, run_date a plain column,

@@ -3,6 +3,8 @@ package deploy_test
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -106,5 +108,68 @@ func TestGlueLatestStaysOnTheNewestDate(t *testing.T) {
 	body, _ := io.ReadAll(rc)
 	if got := strings.TrimSpace(string(body)); got != "s3://latest-lake/meta/bronze/users/run_date=2025-07-02/part-2025-07-02.parquet" {
 		t.Errorf("users_latest lists %q after a backfill of 2025-07-01; want 2025-07-02's file", got)
+	}
+}
+
+// TestRelinkBeforeTheSweep: with Relink as the lake's BeforeSweep, a rerun's publish rewrites
+// the partition's and {table}_latest's symlink manifests to the new files while the old ones
+// still exist, so every listed file exists at every moment; an older date leaves _latest
+// alone; folders that are not tables get no symlink.
+func TestRelinkBeforeTheSweep(t *testing.T) {
+	e := newEnv(t, "s3://relink-lake/meta")
+	ctx := context.Background()
+	if _, err := e.lake.EnsureBucket(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g := &deploy.GlueRegistrar{Lake: e.lake, Glue: e.clients.Glue}
+	lk := lake.New(e.lake)
+	allExist := func(key string) []string {
+		rc, err := e.lake.Get(ctx, key)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		defer rc.Close()
+		body, _ := io.ReadAll(rc)
+		files := strings.Fields(string(body))
+		for _, f := range files {
+			if ok, _ := e.lake.Exists(ctx, strings.TrimPrefix(f, "s3://relink-lake/meta/")); !ok {
+				t.Errorf("%s lists %s, which does not exist", key, f)
+			}
+		}
+		return files
+	}
+	lk.BeforeSweep = func(ctx context.Context, dir string, m lake.Manifest) error {
+		if err := g.Relink(ctx, dir, m); err != nil {
+			return err
+		}
+		if dir == "bronze/users/run_date=2025-07-02/" {
+			allExist(deploy.SymlinkDir + dir + "symlink.txt") // old files not swept yet, new ones there
+		}
+		return nil
+	}
+	publish := func(dir, attempt string) lake.Manifest {
+		p := filepath.Join(t.TempDir(), "part.parquet")
+		if err := os.WriteFile(p, []byte(attempt), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: attempt}, []lake.File{{Path: p, Rows: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	publish("bronze/users/run_date=2025-07-02/", "first")
+	rerun := publish("bronze/users/run_date=2025-07-02/", "rerun")
+	publish("bronze/users/run_date=2025-07-01/", "backfill")
+	publish("bronze/_rejects/users/run_date=2025-07-02/", "rejects")
+
+	part := allExist(deploy.SymlinkDir + "bronze/users/run_date=2025-07-02/symlink.txt")
+	latest := allExist(deploy.SymlinkDir + "bronze/users_latest/symlink.txt")
+	want := "s3://relink-lake/meta/bronze/users/run_date=2025-07-02/" + rerun.Files[0].Name
+	if strings.Join(part, ",") != want || strings.Join(latest, ",") != want {
+		t.Errorf("after the rerun and a backfill: partition lists %v, _latest lists %v; want [%s] for both", part, latest, want)
+	}
+	if ok, _ := e.lake.Exists(ctx, deploy.SymlinkDir+"bronze/_rejects/users/run_date=2025-07-02/symlink.txt"); ok {
+		t.Error("a rejects folder got a symlink manifest")
 	}
 }

@@ -19,6 +19,11 @@ import (
 // Lake is a bucket seen through the lake's layout and commit protocol.
 type Lake struct {
 	B storage.Bucket
+	// BeforeSweep, when set, runs after a publish's commit and before it deletes the files the
+	// new manifest replaced: readers that do not read manifests (Athena through symlink
+	// manifests) are pointed at the new files while the old ones still exist. Its error fails
+	// the publish after the commit; the sweep then waits for the next publish of dir.
+	BeforeSweep func(ctx context.Context, dir string, m Manifest) error
 }
 
 // New wraps a bucket.
@@ -81,6 +86,11 @@ func (l *Lake) Publish(ctx context.Context, dir string, m Manifest, files []File
 	m.CommittedAt = time.Now().UTC()
 	if err := l.PutJSON(ctx, dir+ManifestName, m); err != nil {
 		return Manifest{}, fmt.Errorf("publish %s: commit: %w", dir, err)
+	}
+	if l.BeforeSweep != nil {
+		if err := l.BeforeSweep(ctx, dir, m); err != nil {
+			return m, fmt.Errorf("publish %s: after commit: %w", dir, err)
+		}
 	}
 	if err := l.sweep(ctx, dir, m); err != nil {
 		return m, fmt.Errorf("publish %s: sweep old files: %w", dir, err)
@@ -174,6 +184,26 @@ func (l *Lake) Partitions(ctx context.Context, tableDir string) ([]Partition, er
 		}
 	}
 	return out, nil
+}
+
+// NewestPartition returns the latest run date of tableDir that has a committed partition (ok
+// false when none has). It reads manifests from the newest date down, usually one.
+func (l *Lake) NewestPartition(ctx context.Context, tableDir string) (Date, bool, error) {
+	dates, err := l.listDates(ctx, tableDir, "run_date")
+	if err != nil {
+		return Date{}, false, err
+	}
+	for i := len(dates) - 1; i >= 0; i-- {
+		dir := strings.TrimSuffix(tableDir, "/") + "/run_date=" + dates[i].String() + "/"
+		_, ok, err := l.ReadManifest(ctx, dir)
+		if err != nil {
+			return Date{}, false, err
+		}
+		if ok {
+			return dates[i], true, nil
+		}
+	}
+	return Date{}, false, nil
 }
 
 // RawDates lists the ingestion dates for which table has a raw snapshot, oldest first.

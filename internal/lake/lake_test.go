@@ -136,3 +136,42 @@ func TestRawDates(t *testing.T) {
 		t.Errorf("RawDates = %v, %v", ds, err)
 	}
 }
+
+// TestBeforeSweepSeesTheCommitAndTheOldFiles: the hook runs after the new manifest is committed
+// and before the replaced files are deleted; its error fails the publish and leaves the old
+// files for the next publish to sweep.
+func TestBeforeSweepSeesTheCommitAndTheOldFiles(t *testing.T) {
+	ctx := context.Background()
+	b := storage.NewMemory()
+	lk := lake.New(b)
+	dir := "bronze/users/run_date=2024-01-01/"
+	first, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: "a1"}, []lake.File{localFile(t, "one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := dir + first.Files[0].Name
+	var sawCommit, sawOld bool
+	lk.BeforeSweep = func(ctx context.Context, d string, m lake.Manifest) error {
+		committed, ok, err := lk.ReadManifest(ctx, d)
+		sawCommit = err == nil && ok && committed.Attempt == "a2" && m.Attempt == "a2"
+		sawOld, _ = b.Exists(ctx, old)
+		return nil
+	}
+	if _, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: "a2"}, []lake.File{localFile(t, "two")}); err != nil {
+		t.Fatal(err)
+	}
+	if !sawCommit || !sawOld {
+		t.Errorf("hook saw the commit %t, the replaced file %t; want both", sawCommit, sawOld)
+	}
+	if ok, _ := b.Exists(ctx, old); ok {
+		t.Error("the replaced file was not swept after the hook")
+	}
+	lk.BeforeSweep = func(context.Context, string, lake.Manifest) error { return os.ErrPermission }
+	third, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: "a3"}, []lake.File{localFile(t, "three")})
+	if err == nil {
+		t.Fatal("a failing hook did not fail the publish")
+	}
+	if got := list(t, b, dir); len(got) != 3 || third.Attempt != "a3" {
+		t.Errorf("after a failing hook: %v (want the a3 manifest and file, and a2's file kept)", got)
+	}
+}
