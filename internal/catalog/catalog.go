@@ -61,10 +61,10 @@ type Table struct {
 func Key(layer, table string) string { return fmt.Sprintf("_catalog/%s/%s.json", layer, table) }
 
 // Registrar publishes a crawled table to an external catalog (AWS Glue for an S3 lake) after
-// the lake's own entry is written: t is that entry, m the committed manifest of its partition
-// dir of run date d.
+// the lake's own entry is written: t is that entry, dir the committed partition folder of run
+// date d.
 type Registrar interface {
-	Register(ctx context.Context, t Table, dir string, d lake.Date, m lake.Manifest) error
+	Register(ctx context.Context, t Table, dir string, d lake.Date) error
 	// Unregister removes run date d's partition of t (already gone from t.Partitions).
 	Unregister(ctx context.Context, t Table, d lake.Date) error
 }
@@ -142,7 +142,7 @@ func (c *Crawler) Crawl(ctx context.Context, layer, table, dir string, d lake.Da
 		return Table{}, err
 	}
 	if c.Registrar != nil {
-		if err := c.Registrar.Register(ctx, t, dir, d, m); err != nil {
+		if err := c.Registrar.Register(ctx, t, dir, d); err != nil {
 			return Table{}, err
 		}
 	}

@@ -41,10 +41,11 @@ type GlueRegistrar struct {
 
 var _ catalog.Registrar = (*GlueRegistrar)(nil)
 
-// Register writes the symlink manifest of the committed partition m (in dir, run date d) of t,
-// then creates or updates t's Glue table (columns of its latest schema) and, for a partitioned
-// table, adds the partition. Idempotent.
-func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir string, d lake.Date, m lake.Manifest) error {
+// Register creates or updates t's Glue table (columns of its latest schema) and, for a
+// partitioned table, run date d's partition (folder dir) and the {table}_latest table. The files
+// they read are listed by Relink, which the lake runs at every publish (and RegisterCatalog
+// before registering). Idempotent.
+func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir string, d lake.Date) error {
 	db, ok := databaseOf(t.Layer)
 	if !ok {
 		return fmt.Errorf("glue: no database for layer %q", t.Layer)
@@ -52,43 +53,89 @@ func (g *GlueRegistrar) Register(ctx context.Context, t catalog.Table, dir strin
 	if len(t.Schemas) == 0 {
 		return nil // nothing has been written yet: no schema to declare
 	}
-	partitioned := len(t.PartitionKeys) > 0
-	tableDir := SymlinkDir + t.Layer + "/" + t.Table + "/"
-	linkDir := tableDir
-	if partitioned {
-		linkDir += "run_date=" + d.String() + "/"
-	}
-	list := g.symlinkList(dir, m)
-	if err := g.Lake.Upload(ctx, linkDir+symlinkFile, bytes.NewReader(list.Bytes())); err != nil {
-		return fmt.Errorf("glue %s.%s %s: symlink manifest: %w", db, t.Table, d, err)
-	}
-	cols, err := glueColumns(t.Schemas[len(t.Schemas)-1].Columns, t.PartitionKeys)
+	schema := t.Schemas[len(t.Schemas)-1].Columns
+	cols, err := glueColumns(schema, t.PartitionKeys)
 	if err != nil {
 		return fmt.Errorf("glue %s.%s: %w", db, t.Table, err)
 	}
-	in := &gluetypes.TableInput{
-		Name:              aws.String(t.Table),
-		Description:       aws.String(fmt.Sprintf("metalake %s.%s (Parquet files listed by symlink manifests under %s)", t.Layer, t.Table, g.uri(tableDir))),
-		TableType:         aws.String("EXTERNAL_TABLE"),
-		Parameters:        map[string]string{"classification": "parquet", "EXTERNAL": "TRUE"},
-		StorageDescriptor: storageDescriptor(cols, g.uri(tableDir)),
-	}
+	tableDir := SymlinkDir + lake.TableDir(t.Layer, t.Table)
+	in := tableInput(t.Table, fmt.Sprintf("metalake %s.%s (Parquet files listed by symlink manifests under %s)", t.Layer, t.Table, g.uri(tableDir)),
+		cols, g.uri(tableDir))
 	for _, k := range t.PartitionKeys {
 		in.PartitionKeys = append(in.PartitionKeys, gluetypes.Column{Name: aws.String(k), Type: aws.String("date")})
 	}
 	if err := g.ensureTable(ctx, db, in); err != nil {
 		return fmt.Errorf("glue %s.%s: %w", db, t.Table, err)
 	}
-	if !partitioned {
+	if len(t.PartitionKeys) == 0 {
 		return nil
 	}
-	if err := g.ensurePartition(ctx, db, t.Table, d, storageDescriptor(cols, g.uri(linkDir))); err != nil {
+	if err := g.ensurePartition(ctx, db, t.Table, d, storageDescriptor(cols, g.uri(SymlinkDir+dir))); err != nil {
 		return fmt.Errorf("glue %s.%s %s: %w", db, t.Table, d, err)
 	}
-	if d.String() != newest(t.Partitions) {
-		return nil // a backfilled older date: {table}_latest stays on the newest
+	// {table}_latest: the newest partition only, run_date a plain column, as metalake query's.
+	latestCols, err := glueColumns(schema, nil)
+	if err != nil {
+		return fmt.Errorf("glue %s.%s_latest: %w", db, t.Table, err)
 	}
-	return g.registerLatest(ctx, db, t, list)
+	latest := tableInput(t.Table+"_latest", fmt.Sprintf("metalake %s.%s_latest: the newest run_date of %s only", t.Layer, t.Table, t.Table),
+		latestCols, g.uri(latestLinkDir(t.Layer, t.Table)))
+	if err := g.ensureTable(ctx, db, latest); err != nil {
+		return fmt.Errorf("glue %s.%s_latest: %w", db, t.Table, err)
+	}
+	return nil
+}
+
+func tableInput(name, description string, cols []gluetypes.Column, location string) *gluetypes.TableInput {
+	return &gluetypes.TableInput{
+		Name:              aws.String(name),
+		Description:       aws.String(description),
+		TableType:         aws.String("EXTERNAL_TABLE"),
+		Parameters:        map[string]string{"classification": "parquet", "EXTERNAL": "TRUE"},
+		StorageDescriptor: storageDescriptor(cols, location),
+	}
+}
+
+// latestLinkDir is the folder of {table}_latest's symlink manifest.
+func latestLinkDir(layer, table string) string { return SymlinkDir + layer + "/" + table + "_latest/" }
+
+// Relink points the symlink manifest of the table folder dir, just committed as m, at m's
+// files, and {table}_latest's at the newest partition's. It is the lake's BeforeSweep: Athena
+// moves to the new files before the replaced ones are deleted, so a rerun never leaves a
+// registered partition listing deleted files. Folders that are not tables (rejects, held rows)
+// are left alone; Glue tables and partitions are created by Register, in the catalog task.
+func (g *GlueRegistrar) Relink(ctx context.Context, dir string, m lake.Manifest) error {
+	parts := strings.Split(strings.TrimSuffix(dir, "/"), "/")
+	if len(parts) < 2 || len(parts) > 3 || strings.HasPrefix(parts[1], "_") {
+		return nil
+	}
+	if _, ok := databaseOf(parts[0]); !ok {
+		return nil
+	}
+	if err := g.Lake.Upload(ctx, SymlinkDir+dir+symlinkFile, g.symlinkList(dir, m)); err != nil {
+		return fmt.Errorf("symlink manifest of %s: %w", dir, err)
+	}
+	if len(parts) == 3 && strings.HasPrefix(parts[2], "run_date=") {
+		return g.linkLatest(ctx, parts[0], parts[1])
+	}
+	return nil
+}
+
+// linkLatest points {table}_latest's symlink manifest at the newest committed partition's files
+// (at none when no partition is left).
+func (g *GlueRegistrar) linkLatest(ctx context.Context, layer, table string) error {
+	p, ok, err := lake.New(g.Lake).NewestPartition(ctx, lake.TableDir(layer, table))
+	if err != nil {
+		return err
+	}
+	list := &bytes.Buffer{}
+	if ok {
+		list = g.symlinkList(p.Dir, p.Manifest)
+	}
+	if err := g.Lake.Upload(ctx, latestLinkDir(layer, table)+symlinkFile, list); err != nil {
+		return fmt.Errorf("symlink manifest of %s_latest: %w", table, err)
+	}
+	return nil
 }
 
 // symlinkList is the symlink manifest of the committed folder dir: one s3:// URI per file.
@@ -98,41 +145,6 @@ func (g *GlueRegistrar) symlinkList(dir string, m lake.Manifest) *bytes.Buffer {
 		fmt.Fprintf(&list, "%s\n", g.uri(dir+f.Name))
 	}
 	return &list
-}
-
-// Relink points the symlink manifests of the table folder dir, just committed as m, at m's
-// files — and {table}_latest's too when dir is the newest run date. It is the lake's
-// BeforeSweep: Athena moves to the new files before the replaced ones are deleted, so a
-// rerun never leaves a registered partition listing deleted files. Folders that are not
-// tables (rejects, held rows) are left alone; Glue tables and partitions are created by
-// Register, in the catalog task.
-func (g *GlueRegistrar) Relink(ctx context.Context, dir string, m lake.Manifest) error {
-	parts := strings.Split(strings.TrimSuffix(dir, "/"), "/")
-	if len(parts) < 2 || len(parts) > 3 || strings.HasPrefix(parts[1], "_") {
-		return nil
-	}
-	if _, ok := databaseOf(parts[0]); !ok {
-		return nil
-	}
-	list := g.symlinkList(dir, m)
-	if err := g.Lake.Upload(ctx, SymlinkDir+dir+symlinkFile, bytes.NewReader(list.Bytes())); err != nil {
-		return fmt.Errorf("symlink manifest of %s: %w", dir, err)
-	}
-	if len(parts) == 2 {
-		return nil
-	}
-	d, err := lake.ParseDate(strings.TrimPrefix(parts[2], "run_date="))
-	if err != nil {
-		return nil // not a run-date partition
-	}
-	newestDate, ok, err := lake.New(g.Lake).NewestPartition(ctx, parts[0]+"/"+parts[1]+"/")
-	if err != nil || !ok || !newestDate.Equal(d) {
-		return err
-	}
-	if err := g.Lake.Upload(ctx, SymlinkDir+parts[0]+"/"+parts[1]+"_latest/"+symlinkFile, list); err != nil {
-		return fmt.Errorf("symlink manifest of %s_latest: %w", parts[1], err)
-	}
-	return nil
 }
 
 // Unregister drops run date d's Glue partition of t and its symlink manifest, and moves
@@ -148,62 +160,10 @@ func (g *GlueRegistrar) Unregister(ctx context.Context, t catalog.Table, d lake.
 	if err != nil && !errors.As(err, &nf) {
 		return fmt.Errorf("glue %s.%s %s: delete partition: %w", db, t.Table, d, err)
 	}
-	if err := g.Lake.Delete(ctx, SymlinkDir+t.Layer+"/"+t.Table+"/run_date="+d.String()+"/"+symlinkFile); err != nil {
+	if err := g.Lake.Delete(ctx, SymlinkDir+lake.PartitionDir(t.Layer, t.Table, d)+symlinkFile); err != nil {
 		return fmt.Errorf("glue %s.%s %s: %w", db, t.Table, d, err)
 	}
-	list := &bytes.Buffer{}
-	if n := newest(t.Partitions); n != "" {
-		nd, err := lake.ParseDate(n)
-		if err != nil {
-			return err
-		}
-		dir := lake.PartitionDir(t.Layer, t.Table, nd)
-		m, _, err := lake.New(g.Lake).ReadManifest(ctx, dir)
-		if err != nil {
-			return err
-		}
-		list = g.symlinkList(dir, m)
-	}
-	if len(t.Schemas) == 0 {
-		return nil
-	}
-	return g.registerLatest(ctx, db, t, list)
-}
-
-// registerLatest points {table}_latest — the newest partition only, run_date a plain column,
-// as metalake query's {layer}.{table}_latest — at the files in list.
-func (g *GlueRegistrar) registerLatest(ctx context.Context, db string, t catalog.Table, list *bytes.Buffer) error {
-	name := t.Table + "_latest"
-	dir := SymlinkDir + t.Layer + "/" + name + "/"
-	if err := g.Lake.Upload(ctx, dir+symlinkFile, list); err != nil {
-		return fmt.Errorf("glue %s.%s: symlink manifest: %w", db, name, err)
-	}
-	cols, err := glueColumns(t.Schemas[len(t.Schemas)-1].Columns, nil)
-	if err != nil {
-		return fmt.Errorf("glue %s.%s: %w", db, name, err)
-	}
-	in := &gluetypes.TableInput{
-		Name:              aws.String(name),
-		Description:       aws.String(fmt.Sprintf("metalake %s.%s: the newest run_date of %s only", t.Layer, name, t.Table)),
-		TableType:         aws.String("EXTERNAL_TABLE"),
-		Parameters:        map[string]string{"classification": "parquet", "EXTERNAL": "TRUE"},
-		StorageDescriptor: storageDescriptor(cols, g.uri(dir)),
-	}
-	if err := g.ensureTable(ctx, db, in); err != nil {
-		return fmt.Errorf("glue %s.%s: %w", db, name, err)
-	}
-	return nil
-}
-
-// newest is the greatest partition key (run dates sort as text).
-func newest(partitions map[string]catalog.Partition) string {
-	max := ""
-	for k := range partitions {
-		if k > max {
-			max = k
-		}
-	}
-	return max
+	return g.linkLatest(ctx, t.Layer, t.Table)
 }
 
 func (g *GlueRegistrar) uri(key string) string {
@@ -258,7 +218,7 @@ func (g *GlueRegistrar) ensureTable(ctx context.Context, db string, in *gluetype
 
 func (g *GlueRegistrar) ensurePartition(ctx context.Context, db, table string, d lake.Date, sd *gluetypes.StorageDescriptor) error {
 	values := []string{d.String()}
-	_, err := g.Glue.GetPartition(ctx, &glue.GetPartitionInput{DatabaseName: aws.String(db), TableName: aws.String(table), PartitionValues: values})
+	out, err := g.Glue.GetPartition(ctx, &glue.GetPartitionInput{DatabaseName: aws.String(db), TableName: aws.String(table), PartitionValues: values})
 	var nf *gluetypes.EntityNotFoundException
 	switch {
 	case errors.As(err, &nf):
@@ -272,8 +232,10 @@ func (g *GlueRegistrar) ensurePartition(ctx context.Context, db, table string, d
 	case err != nil:
 		return fmt.Errorf("read partition: %w", err)
 	}
-	// The partition's location is fixed and its symlink manifest was just rewritten; its
-	// columns follow the table's, which a schema change may have moved.
+	// Its location is fixed; its columns follow the table's, which a schema change may move.
+	if have := out.Partition.StorageDescriptor; have != nil && aws.ToString(have.Location) == aws.ToString(sd.Location) && sameColumns(have.Columns, sd.Columns) {
+		return nil
+	}
 	_, err = g.Glue.UpdatePartition(ctx, &glue.UpdatePartitionInput{DatabaseName: aws.String(db), TableName: aws.String(table),
 		PartitionValueList: values, PartitionInput: &gluetypes.PartitionInput{Values: values, StorageDescriptor: sd}})
 	if err != nil {
@@ -348,10 +310,10 @@ func HiveType(t string) (string, error) {
 	return "", fmt.Errorf("type %s has no Glue equivalent", t)
 }
 
-// RegisterCatalog registers every committed partition of every table in the lake's catalog
-// with r — what `metalake setup` does, so a lake that ran before Glue was configured becomes
-// queryable. It returns how many tables and partitions it registered.
-func RegisterCatalog(ctx context.Context, lk *lake.Lake, r catalog.Registrar) (tables, partitions int, err error) {
+// RegisterCatalog links and registers every committed partition of every table in the lake's
+// catalog with r — what `metalake setup` does, so a lake that ran before Glue was configured
+// becomes queryable. It returns how many tables and partitions it registered.
+func RegisterCatalog(ctx context.Context, lk *lake.Lake, r *GlueRegistrar) (tables, partitions int, err error) {
 	all, err := catalog.List(ctx, lk)
 	if err != nil {
 		return 0, 0, err
@@ -378,7 +340,10 @@ func RegisterCatalog(ctx context.Context, lk *lake.Lake, r catalog.Registrar) (t
 			if err != nil {
 				return tables, partitions, err
 			}
-			if err := r.Register(ctx, t, dir, d, m); err != nil {
+			if err := r.Relink(ctx, dir, m); err != nil {
+				return tables, partitions, err
+			}
+			if err := r.Register(ctx, t, dir, d); err != nil {
 				return tables, partitions, err
 			}
 			partitions++

@@ -50,15 +50,14 @@ func TestGlueRegistrarFollowsSchemaChanges(t *testing.T) {
 	v1 := []catalog.Column{{Name: "user_id", Type: "BIGINT"}, {Name: "run_date", Type: "DATE"}}
 	tbl := catalog.Table{Layer: "silver", Table: "users", PartitionKeys: []string{"run_date"},
 		Schemas: []catalog.SchemaVersion{{Version: 1, Columns: v1}}}
-	m := lake.Manifest{Files: []lake.ManifestFile{{Name: "part-a.parquet"}}}
 	dir := lake.PartitionDir("silver", "users", d)
 	for range 2 {
-		if err := r.Register(ctx, tbl, dir, d, m); err != nil {
+		if err := r.Register(ctx, tbl, dir, d); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tbl.Schemas = append(tbl.Schemas, catalog.SchemaVersion{Version: 2, Columns: append([]catalog.Column{}, v1[0], catalog.Column{Name: "country_code", Type: "VARCHAR"}, v1[1])})
-	if err := r.Register(ctx, tbl, dir, d, m); err != nil {
+	if err := r.Register(ctx, tbl, dir, d); err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.clients.Glue.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String("meta_silver"), Name: aws.String("users")})
@@ -81,24 +80,44 @@ func TestGlueRegistrarFollowsSchemaChanges(t *testing.T) {
 	}
 }
 
-// TestGlueLatestStaysOnTheNewestDate: registering a backfilled older date after a newer one
-// leaves {table}_latest on the newer date's files.
+// TestGlueLatestStaysOnTheNewestDate: registering a lake that ran before Glue was configured
+// (what setup does) links every partition, registers {table}_latest, and leaves it on the
+// newest date's files although the older date is linked too.
 func TestGlueLatestStaysOnTheNewestDate(t *testing.T) {
 	e := newEnv(t, "s3://latest-lake/meta")
 	ctx := context.Background()
 	if _, err := deploy.Setup(ctx, e.lake, e.clients); err != nil {
 		t.Fatal(err)
 	}
-	r := &deploy.GlueRegistrar{Lake: e.lake, Glue: e.clients.Glue}
+	lk := lake.New(e.lake)
 	tbl := catalog.Table{Layer: "bronze", Table: "users", PartitionKeys: []string{"run_date"},
 		Schemas:    []catalog.SchemaVersion{{Version: 1, Columns: []catalog.Column{{Name: "user_id", Type: "BIGINT"}, {Name: "run_date", Type: "DATE"}}}},
-		Partitions: map[string]catalog.Partition{"2025-07-01": {}, "2025-07-02": {}}}
+		Partitions: map[string]catalog.Partition{}}
+	var newest lake.Manifest
 	for _, day := range []string{"2025-07-02", "2025-07-01"} {
 		d, _ := lake.ParseDate(day)
-		m := lake.Manifest{Files: []lake.ManifestFile{{Name: "part-" + day + ".parquet"}}}
-		if err := r.Register(ctx, tbl, lake.PartitionDir("bronze", "users", d), d, m); err != nil {
+		p := filepath.Join(t.TempDir(), "part.parquet")
+		if err := os.WriteFile(p, []byte(day), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		m, err := lk.Publish(ctx, lake.PartitionDir("bronze", "users", d), lake.Manifest{Attempt: "a" + day}, []lake.File{{Path: p, Rows: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if day == "2025-07-02" {
+			newest = m
+		}
+		tbl.Partitions[day] = catalog.Partition{Rows: 1, Files: 1}
+	}
+	if err := lk.PutJSON(ctx, catalog.Key("bronze", "users"), tbl); err != nil {
+		t.Fatal(err)
+	}
+	r := &deploy.GlueRegistrar{Lake: e.lake, Glue: e.clients.Glue}
+	if tables, parts, err := deploy.RegisterCatalog(ctx, lk, r); err != nil || tables != 1 || parts != 2 {
+		t.Fatalf("RegisterCatalog = %d tables, %d partitions, %v; want 1, 2", tables, parts, err)
+	}
+	if _, err := e.clients.Glue.GetTable(ctx, &glue.GetTableInput{DatabaseName: aws.String("meta_bronze"), Name: aws.String("users_latest")}); err != nil {
+		t.Errorf("users_latest: %v", err)
 	}
 	rc, err := e.lake.Get(ctx, deploy.SymlinkDir+"bronze/users_latest/symlink.txt")
 	if err != nil {
@@ -106,8 +125,8 @@ func TestGlueLatestStaysOnTheNewestDate(t *testing.T) {
 	}
 	defer rc.Close()
 	body, _ := io.ReadAll(rc)
-	if got := strings.TrimSpace(string(body)); got != "s3://latest-lake/meta/bronze/users/run_date=2025-07-02/part-2025-07-02.parquet" {
-		t.Errorf("users_latest lists %q after a backfill of 2025-07-01; want 2025-07-02's file", got)
+	if got, want := strings.TrimSpace(string(body)), "s3://latest-lake/meta/bronze/users/run_date=2025-07-02/"+newest.Files[0].Name; got != want {
+		t.Errorf("users_latest lists %q after a backfill of 2025-07-01; want 2025-07-02's file %q", got, want)
 	}
 }
 

@@ -186,24 +186,21 @@ func (l *Lake) Partitions(ctx context.Context, tableDir string) ([]Partition, er
 	return out, nil
 }
 
-// NewestPartition returns the latest run date of tableDir that has a committed partition (ok
-// false when none has). It reads manifests from the newest date down, usually one.
-func (l *Lake) NewestPartition(ctx context.Context, tableDir string) (Date, bool, error) {
+// NewestPartition returns the committed partition of tableDir with the latest run date (ok
+// false when there is none). It reads manifests from the newest date down, usually one.
+func (l *Lake) NewestPartition(ctx context.Context, tableDir string) (p Partition, ok bool, err error) {
 	dates, err := l.listDates(ctx, tableDir, "run_date")
 	if err != nil {
-		return Date{}, false, err
+		return Partition{}, false, err
 	}
 	for i := len(dates) - 1; i >= 0; i-- {
 		dir := strings.TrimSuffix(tableDir, "/") + "/run_date=" + dates[i].String() + "/"
-		_, ok, err := l.ReadManifest(ctx, dir)
-		if err != nil {
-			return Date{}, false, err
-		}
-		if ok {
-			return dates[i], true, nil
+		m, ok, err := l.ReadManifest(ctx, dir)
+		if err != nil || ok {
+			return Partition{Date: dates[i], Dir: dir, Manifest: m}, ok, err
 		}
 	}
-	return Date{}, false, nil
+	return Partition{}, false, nil
 }
 
 // RawDates lists the ingestion dates for which table has a raw snapshot, oldest first.
