@@ -53,6 +53,22 @@ func (a *app) flags(name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// optionalArg returns the one positional argument of a parsed command that takes at most one
+// (catalog's table, report's name; "" when absent), parsing the flags that follow it.
+func optionalArg(fs *flag.FlagSet, what string) (string, error) {
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return "", nil
+	}
+	if err := fs.Parse(rest[1:]); err != nil {
+		return "", usagef("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return "", usagef("%s: want at most one %s, got %s %s", fs.Name(), what, rest[0], strings.Join(fs.Args(), " "))
+	}
+	return rest[0], nil
+}
+
 // parse parses args and loads the configuration; every problem is a usage error.
 func (a *app) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {

@@ -21,16 +21,9 @@ func cmdCatalog(ctx context.Context, a *app, args []string) error {
 	if *format != "table" && *format != "json" {
 		return usagef("catalog: --format %q: use table or json", *format)
 	}
-	// Flags may also follow the table: catalog silver.users --format json.
-	if fs.NArg() > 1 {
-		table := fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return usagef("catalog: %v", err)
-		}
-		if fs.NArg() > 0 {
-			return usagef("catalog: want at most one table (LAYER.TABLE), got %s %s", table, strings.Join(fs.Args(), " "))
-		}
-		fs.Parse([]string{table}) //nolint:errcheck // a bare argument always parses
+	name, err := optionalArg(fs, "table (LAYER.TABLE)")
+	if err != nil {
+		return err
 	}
 	lk, err := a.openLake()
 	if err != nil {
@@ -42,7 +35,7 @@ func cmdCatalog(ctx context.Context, a *app, args []string) error {
 	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
-	if fs.NArg() == 0 {
+	if name == "" {
 		if *format == "json" {
 			if tables == nil {
 				tables = []catalog.Table{}
@@ -62,7 +55,6 @@ func cmdCatalog(ctx context.Context, a *app, args []string) error {
 		}
 		return nil
 	}
-	name := fs.Arg(0)
 	i := slices.IndexFunc(tables, func(t catalog.Table) bool { return t.Layer+"."+t.Table == name })
 	if i < 0 {
 		var names []string

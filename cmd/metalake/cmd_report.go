@@ -22,8 +22,9 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
-		return usagef("report: want at most one report name, got %s", strings.Join(fs.Args(), " "))
+	arg, err := optionalArg(fs, "report name")
+	if err != nil {
+		return err
 	}
 	d, err := parseDateFlag("date", *date)
 	if err != nil {
@@ -44,7 +45,7 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 	if !ran && len(names) == 0 {
 		return fmt.Errorf("report: %s has never run on %s", d, lk.B.Name())
 	}
-	if fs.NArg() == 0 {
+	if arg == "" {
 		if ran {
 			printRunSummary(a, st)
 		}
@@ -54,7 +55,7 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 		}
 		return nil
 	}
-	name := strings.TrimSuffix(fs.Arg(0), ".json")
+	name := strings.TrimSuffix(arg, ".json")
 	var key string
 	for _, layer := range []string{"", lake.Bronze, lake.Silver, lake.Gold} {
 		if k := reportKey(layer, d, name); k != "" && slices.Contains(names, name) {
