@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/metalake/metalake/internal/awsconf"
 )
 
 // SNSConfig publishes the message to an Amazon SNS topic (the plan's alerting): e-mail, SMS,
@@ -59,14 +59,10 @@ type snsChannel struct {
 
 func newSNS(ctx context.Context, c SNSConfig) (*snsChannel, error) {
 	region, _ := snsRegion(c.TopicARN) // checked by Validate
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
-	if os.Getenv("AWS_ENDPOINT_URL_SNS") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
-		// An emulator or a private endpoint has no EC2 instance role: never ask the metadata service.
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsconf.Load(ctx, awsconf.Options{Region: region,
+		CustomEndpoint: os.Getenv("AWS_ENDPOINT_URL_SNS") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""})
 	if err != nil {
-		return nil, fmt.Errorf("notify.sns: AWS configuration: %w", err)
+		return nil, fmt.Errorf("notify.sns: %w", err)
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultSNSTimeout

@@ -14,12 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/metalake/metalake/internal/awsconf"
 )
 
 // S3Config says how to reach an S3-compatible store. Zero values take the AWS SDK's defaults:
@@ -101,30 +100,11 @@ func NewS3(ctx context.Context, uri string, cfg S3Config) (*S3, error) {
 	return &S3{client: client, bucket: bucket, prefix: prefix, partSize: part, region: awsCfg.Region}, nil
 }
 
-// LoadAWSConfig is the AWS SDK configuration every metalake AWS client uses (S3 here, Glue and
-// Athena in internal/deploy): cfg's region (else the SDK's, else us-east-1) and static
-// credentials when set, else the SDK's chain. With a custom endpoint (an S3-compatible server,
-// a local emulator) the EC2 metadata service is never asked: there is no instance role there.
-// Other services' endpoints follow the SDK's own AWS_ENDPOINT_URL[_SERVICE] variables.
+// LoadAWSConfig is the AWS SDK configuration of a client reached as cfg says (the lake's S3
+// client; Glue and Athena in internal/deploy): awsconf's, with cfg's region, credentials and
+// whether cfg names a custom endpoint.
 func LoadAWSConfig(ctx context.Context, cfg S3Config) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Endpoint != "" {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	if cfg.AccessKey != "" && cfg.SecretKey != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	if awsCfg.Region == "" {
-		awsCfg.Region = "us-east-1"
-	}
-	return awsCfg, nil
+	return awsconf.Load(ctx, awsconf.Options{Region: cfg.Region, CustomEndpoint: cfg.Endpoint != "", AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey})
 }
 
 // Client, BucketName, Prefix and Region expose where the lake lives, for the code that manages
