@@ -29,18 +29,16 @@ try:  # Airflow 3
     from airflow.providers.standard.operators.bash import BashOperator
     from airflow.sdk import DAG, Variable
 
-    def _setting(name: str, default: str | None = None) -> str | None:
-        value = Variable.get(name, default=None) if _has_variables() else None
-        return value or os.environ.get(name, default)
+    def _variable(name: str) -> str | None:
+        return Variable.get(name, default=None)
 
 except ImportError:  # Airflow 2
     from airflow import DAG
     from airflow.models import Variable
     from airflow.operators.bash import BashOperator
 
-    def _setting(name: str, default: str | None = None) -> str | None:
-        value = Variable.get(name, default_var=None) if _has_variables() else None
-        return value or os.environ.get(name, default)
+    def _variable(name: str) -> str | None:
+        return Variable.get(name, default_var=None)
 
 from airflow.timetables.interval import CronDataIntervalTimetable
 
@@ -48,10 +46,11 @@ TIMEZONE = "Asia/Bangkok"
 SCHEDULE = "0 2 * * *"
 
 
-def _has_variables() -> bool:
+def _setting(name: str, default: str | None = None) -> str | None:
     # Parsing outside a scheduler (tests, `python metalake_dag.py`) has no metadata database:
-    # settings then come from the environment.
-    return os.environ.get("METALAKE_DAG_NO_VARIABLES") != "1"
+    # settings then come from the environment only.
+    value = _variable(name) if os.environ.get("METALAKE_DAG_NO_VARIABLES") != "1" else None
+    return value or os.environ.get(name, default)
 
 
 def metalake_command(binary: str, lake: str, config: str | None) -> str:
