@@ -56,16 +56,14 @@ func cmdReport(ctx context.Context, a *app, args []string) error {
 		return nil
 	}
 	name := strings.TrimSuffix(arg, ".json")
-	var key string
-	for _, layer := range []string{"", lake.Bronze, lake.Silver, lake.Gold} {
-		if k := reportKey(layer, d, name); k != "" && slices.Contains(names, name) {
-			key = k
-			break
-		}
-	}
-	if key == "" {
+	if !slices.Contains(names, name) {
 		return usagef("report: no report %q for %s (reports: %s)", name, d, strings.Join(names, ", "))
 	}
+	layer, file, found := strings.Cut(name, "/") // LAYER/NAME, or NAME for the pipeline's own
+	if !found {
+		layer, file = "", name
+	}
+	key := lake.ReportKey(layer, d, file+".json")
 	var raw json.RawMessage
 	if err := lk.GetJSON(ctx, key, &raw); err != nil {
 		return err
@@ -100,17 +98,4 @@ func reportNames(ctx context.Context, lk *lake.Lake, d lake.Date) ([]string, err
 		}
 	}
 	return names, nil
-}
-
-// reportKey is the lake key of report name (LAYER/NAME, or NAME for the pipeline's) when it
-// belongs to layer, else "".
-func reportKey(layer string, d lake.Date, name string) string {
-	l, n, found := strings.Cut(name, "/")
-	switch {
-	case !found && layer == "":
-		return lake.ReportKey("", d, name+".json")
-	case found && l == layer:
-		return lake.ReportKey(layer, d, n+".json")
-	}
-	return ""
 }
