@@ -142,14 +142,15 @@ func (e *ArchivedRawError) Error() string {
 func (e *ArchivedRawError) Retryable() bool { return false }
 
 // CheckRawFiles fails listing every table that has no complete raw input for d: for each
-// table, some variant's source and lookups must all be present. Present raw objects that are
-// archived and not restored fail it too (ArchivedRawError), before any table starts.
+// table, some variant's source and lookups must all be present. When the first complete
+// variant's raw objects are archived and not restored it fails too (ArchivedRawError), before
+// any table starts; archived files of a variant bronze will not read do not count.
 func CheckRawFiles(ctx context.Context, lk *lake.Lake, set *contract.Set, d lake.Date) error {
 	var missing, archived []string
 	for _, t := range set.Tables {
 		var best []string
 		for _, v := range t.Variants {
-			var m []string
+			var m, frozen []string
 			for _, s := range append([]contract.Source{v.Source}, v.Lookups...) {
 				key := lake.RawKey(s.Raw, d)
 				attrs, err := lk.B.Attributes(ctx, key)
@@ -160,11 +161,16 @@ func CheckRawFiles(ctx context.Context, lk *lake.Lake, set *contract.Set, d lake
 				if err != nil {
 					return err
 				}
-				if attrs.Archived && !contains(archived, key+" ("+attrs.StorageClass+")") {
-					archived = append(archived, key+" ("+attrs.StorageClass+")")
+				if attrs.Archived {
+					frozen = append(frozen, key+" ("+attrs.StorageClass+")")
 				}
 			}
 			if len(m) == 0 {
+				for _, k := range frozen {
+					if !contains(archived, k) {
+						archived = append(archived, k)
+					}
+				}
 				best = nil
 				break
 			}
