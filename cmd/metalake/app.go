@@ -26,6 +26,11 @@ import (
 type app struct {
 	stdout, stderr io.Writer
 
+	// command is the subcommand being run (the lake lock names it to other processes).
+	command string
+	// readOnly is set by openExistingLake: the command must not write into the lake.
+	readOnly bool
+
 	lakeURI    string
 	configPath string
 	logFormat  string
@@ -119,7 +124,7 @@ func (a *app) openLake() (*lake.Lake, error) {
 	if err != nil {
 		return nil, usagef("--lake %s: %v", a.lakeURI, err)
 	}
-	if l, ok := b.(*storage.Local); ok {
+	if l, ok := b.(*storage.Local); ok && !a.readOnly {
 		// Temp files of uploads killed mid-way: an hour is far beyond any single upload.
 		if err := l.CleanStaleUploads(time.Hour); err != nil {
 			a.log.Warn("clean stale uploads", "err", err)
@@ -129,9 +134,34 @@ func (a *app) openLake() (*lake.Lake, error) {
 	return a.lake, nil
 }
 
+// openExistingLake opens the lake for a read-only command (query, status, catalog, monitor,
+// report): nothing is written into it — no directory, no _staging/, no cleanup, and the engine
+// works outside it — so a user with read-only access can use them, and a path that holds no
+// lake (a mistyped --lake) is a usage error instead of an empty answer.
+func (a *app) openExistingLake(ctx context.Context) (*lake.Lake, error) {
+	a.readOnly = true
+	if dir, ok := storage.LocalRoot(a.lakeURI); ok {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, usagef("no lake at %s", dir)
+		}
+	}
+	lk, err := a.openLake()
+	if err != nil {
+		return nil, err
+	}
+	ok, err := lake.Exists(ctx, lk.B)
+	if err != nil {
+		return nil, fmt.Errorf("open lake %s: %w", lk.B.Name(), err)
+	}
+	if !ok {
+		return nil, usagef("no lake at %s (none of raw/, bronze/, silver/, gold/, _state/ there)", lk.B.Name())
+	}
+	return lk, nil
+}
+
 // openEngine starts the embedded engine. For a local lake its work directory lives in the
-// lake's _staging/ so outputs are published by rename, not copied; otherwise in
-// $TMPDIR/metalake-work.
+// lake's _staging/ so outputs are published by rename, not copied; otherwise (and for a
+// read-only command) in $TMPDIR/metalake-work.
 func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
 	if a.engine != nil {
 		return a.engine, nil
@@ -142,7 +172,7 @@ func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
 	}
 	work := a.cfg.Engine.WorkDir
 	if work == "" {
-		if lp, ok := lk.B.(*storage.Local); ok {
+		if lp, ok := lk.B.(*storage.Local); ok && !a.readOnly {
 			work = filepath.Join(lp.Name(), "_staging", "engine")
 		} else {
 			// An object-store lake: a fixed place under the temp directory, so the spill files

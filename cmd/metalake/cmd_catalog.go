@@ -25,7 +25,7 @@ func cmdCatalog(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	lk, err := a.openLake()
+	lk, err := a.openExistingLake(ctx)
 	if err != nil {
 		return err
 	}

@@ -44,15 +44,15 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err := opts.Validate(); err != nil {
 		return usagef("demo: %s", oneLine(err.Error()))
 	}
-	fmt.Fprintf(a.stdout, "generating %d day(s) of synthetic Meta Kaggle (%s layout, %d users) in %s\n", *days, opts.Layout, *users, lk.B.Name())
-	if _, err := synth.Generate(ctx, lk.B, opts); err != nil {
-		return fmt.Errorf("demo: generate: %w", err)
-	}
 	r, err := a.runner(ctx, true)
 	if err != nil {
 		return err
 	}
 	err = a.withLakeLock(ctx, lk, start.String(), func(ctx context.Context) error {
+		fmt.Fprintf(a.stdout, "generating %d day(s) of synthetic Meta Kaggle (%s layout, %d users) in %s\n", *days, opts.Layout, *users, lk.B.Name())
+		if _, err := synth.Generate(ctx, lk.B, opts); err != nil {
+			return fmt.Errorf("demo: generate: %w", err)
+		}
 		for i := 0; i < *days; i++ {
 			st, err := r.Run(ctx, start.AddDays(i), pipeline.Options{Force: true})
 			printRunSummary(a, st)

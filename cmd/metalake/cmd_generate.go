@@ -30,7 +30,11 @@ func cmdGenerate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	stats, err := synth.Generate(ctx, lk.B, opts)
+	var stats synth.Stats
+	err = a.withLakeLock(ctx, lk, d.String(), func(ctx context.Context) error {
+		stats, err = synth.Generate(ctx, lk.B, opts)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}

@@ -24,7 +24,11 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := ingest.Ingest(ctx, lk.B, *date, *from)
+	var res ingest.Result
+	err = a.withLakeLock(ctx, lk, *date, func(ctx context.Context) error {
+		res, err = ingest.Ingest(ctx, lk.B, *date, *from)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func cmdMonitor(ctx context.Context, a *app, args []string) error {
 	if *format != "table" && *format != "json" {
 		return usagef("monitor: --format %q: use table or json", *format)
 	}
-	lk, err := a.openLake()
+	lk, err := a.openExistingLake(ctx)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func cmdQuery(ctx context.Context, a *app, args []string) error {
 	default:
 		return usagef("query: --format %q: use table, csv or json", *format)
 	}
-	lk, err := a.openLake()
+	lk, err := a.openExistingLake(ctx)
 	if err != nil {
 		return err
 	}

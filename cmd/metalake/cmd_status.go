@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/metalake/metalake/internal/lock"
 	"github.com/metalake/metalake/internal/pipeline"
 )
 
@@ -18,7 +19,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	if *format != "table" && *format != "json" {
 		return usagef("status: --format %q: use table or json", *format)
 	}
-	lk, err := a.openLake()
+	lk, err := a.openExistingLake(ctx)
 	if err != nil {
 		return err
 	}
@@ -38,6 +39,11 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		runs = []pipeline.RunState{st}
 	} else if runs, err = pipeline.ListStates(ctx, lk); err != nil {
 		return err
+	}
+	if _, live, err := lock.Active(ctx, lk.B, lock.Key, lock.Options{}); err != nil {
+		return err
+	} else if !live {
+		pipeline.MarkInterrupted(runs)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(a.stdout)

@@ -9,11 +9,12 @@ import (
 )
 
 // withLakeLock runs f while holding the lake's lock (one active run per lake, the plan's
-// max_active_runs=1). Another live run makes it fail at once with exit code 3; a lock left by
+// max_active_runs=1). Every command that writes into the lake takes it — run, and ingest and
+// generate, whose raw files a run of the same date would otherwise read half old, half new. Another live run makes it fail at once with exit code 3; a lock left by
 // a killed process is taken over (dead PID on this host, or an expired lease). If the lock is
 // lost mid-run (another process took it over), the run is cancelled.
 func (a *app) withLakeLock(ctx context.Context, lk *lake.Lake, runDate string, f func(ctx context.Context) error) error {
-	l, err := lock.Acquire(ctx, lk.B, lock.Key, lock.Info{RunDate: runDate}, lock.Options{Log: a.log})
+	l, err := lock.Acquire(ctx, lk.B, lock.Key, lock.Info{RunDate: runDate, Command: a.command}, lock.Options{Log: a.log})
 	var held *lock.HeldError
 	if errors.As(err, &held) {
 		return &lockedError{err}

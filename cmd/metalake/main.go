@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			a := &app{stdout: stdout, stderr: stderr}
+			a := &app{stdout: stdout, stderr: stderr, command: c.name}
 			defer a.close()
 			err := c.run(ctx, a, args[1:])
 			return report(stderr, err)

@@ -183,7 +183,7 @@ func readCSVSQL(table, path string, ncols int, kept []int, rejTable, rejScan str
   columns = {%s}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
   strict_mode = true, null_padding = false, store_rejects = true,
   rejects_table = %s, rejects_scan = %s, max_line_size = %d, buffer_size = %d)`,
-		table, strings.Join(sel, ", "), engine.Literal(path), strings.Join(cols, ", "),
+		table, strings.Join(sel, ", "), engine.FilePath(path), strings.Join(cols, ", "),
 		engine.Literal(rejTable), engine.Literal(rejScan), maxLineBytes, 2*maxLineBytes)
 }
 

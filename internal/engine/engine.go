@@ -295,7 +295,7 @@ func (s *Session) WriteParquet(ctx context.Context, query string, maxFileBytes i
 		}
 		p := filepath.Join(dir, e.Name())
 		var n int64
-		if err := s.QueryRow(ctx, fmt.Sprintf("SELECT COALESCE(SUM(num_rows), 0) FROM parquet_file_metadata('%s')", escape(p)), &n); err != nil {
+		if err := s.QueryRow(ctx, "SELECT COALESCE(SUM(num_rows), 0) FROM parquet_file_metadata("+FilePath(p)+")", &n); err != nil {
 			return nil, err
 		}
 		if n == 0 {
@@ -310,6 +310,26 @@ func (s *Session) WriteParquet(ctx context.Context, query string, maxFileBytes i
 
 // Literal quotes s as a SQL string literal.
 func Literal(s string) string { return "'" + escape(s) + "'" }
+
+// FilePath quotes a local file path for the engine's file readers (read_csv, read_parquet,
+// parquet_file_metadata …). They expand glob patterns, so a path is never handed over as it
+// is: a lake at /data/w* would also read /data/wz, and one at /data/gl[ab] only /data/gla.
+// Each glob metacharacter is bracketed ([*], [?], [[]), which matches exactly that character,
+// so the pattern names the one file p. Output paths (COPY … TO) are not patterns: use Literal.
+func FilePath(p string) string {
+	if !strings.ContainsAny(p, "*?[") {
+		return Literal(p)
+	}
+	var b strings.Builder
+	for _, r := range p {
+		if r == '*' || r == '?' || r == '[' {
+			b.WriteString("[" + string(r) + "]")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return Literal(b.String())
+}
 
 // Ident quotes s as a SQL identifier.
 func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -379,7 +399,7 @@ func (s *Session) Describe(ctx context.Context, relation string) ([]Column, erro
 func ReadParquet(paths []string) string {
 	q := make([]string, len(paths))
 	for i, p := range paths {
-		q[i] = Literal(p)
+		q[i] = FilePath(p)
 	}
 	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
 }

@@ -137,3 +137,41 @@ func TestObjects(t *testing.T) {
 		t.Errorf("bad query: %v", err)
 	}
 }
+
+// TestFilePathIsLiteral: a path holding glob metacharacters names exactly one file — never
+// the neighbours it would match as a pattern, nor nothing when its brackets match no name.
+func TestFilePathIsLiteral(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := open(t)
+	defer eng.Close()
+	s, err := eng.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	root := t.TempDir()
+	for _, d := range []string{"w*", "wz", "gl[ab]", "gla", "q?", "qz", "b{a,b}", "ba", `x\y`} {
+		writeCSV(t, filepath.Join(root, d, "f.csv"), "a\n"+d+"\n")
+	}
+	for _, d := range []string{"w*", "gl[ab]", "q?", "b{a,b}", `x\y`, "wz"} {
+		var got string
+		q := "SELECT string_agg(a, '|') FROM read_csv(" + engine.FilePath(filepath.Join(root, d, "f.csv")) + ", header = true, columns = {'a': 'VARCHAR'})"
+		if err := s.QueryRow(ctx, q, &got); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		if got != d {
+			t.Errorf("reading %s/f.csv gave the rows %q, want only %q", d, got, d)
+		}
+	}
+}
+
+func writeCSV(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -175,3 +175,30 @@ func TestBeforeSweepSeesTheCommitAndTheOldFiles(t *testing.T) {
 		t.Errorf("after a failing hook: %v (want the a3 manifest and file, and a2's file kept)", got)
 	}
 }
+
+// TestExists: a bucket holds a lake when one of the lake's top-level folders is there; an
+// empty bucket, or one with only a leftover _staging/ or unrelated files, does not.
+func TestExists(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, c := range []struct {
+		keys []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"_staging/uploads/x.tmp", "notes.txt", "rawdata/users.csv"}, false},
+		{[]string{"raw/users/ingestion_date=2025-07-01/users.csv"}, true},
+		{[]string{"_state/runs/run_date=2025-07-01.json"}, true},
+		{[]string{"gold/dim_user/_manifest.json"}, true},
+	} {
+		b := storage.NewMemory()
+		for _, k := range c.keys {
+			if err := storage.PutBytes(ctx, b, k, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := lake.Exists(ctx, b); err != nil || got != c.want {
+			t.Errorf("Exists(%v) = %v, %v; want %v", c.keys, got, err, c.want)
+		}
+	}
+}

@@ -1,8 +1,13 @@
 package lake
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/metalake/metalake/internal/storage"
 )
 
 // Layers of the lake.
@@ -67,4 +72,25 @@ func parsePartition(entry, name string) (Date, bool) {
 	}
 	d, err := ParseDate(v)
 	return d, err == nil
+}
+
+// topFolders are the top-level folders only a lake has (not _staging/: anything that ever
+// opened a path may have left one).
+var topFolders = []string{"raw/", Bronze + "/", Silver + "/", Gold + "/", "_state/", "_reports/", "_catalog/", "_monitoring/"}
+
+// Exists reports whether b holds a lake: at least one of the lake's top-level folders. A
+// read-only command refuses a path that holds none (a mistyped --lake), instead of answering
+// "no runs yet".
+func Exists(ctx context.Context, b storage.BucketReader) (bool, error) {
+	errFound := errors.New("found")
+	err := b.Iter(ctx, "", func(name string) error {
+		if slices.Contains(topFolders, name) {
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	return false, err
 }

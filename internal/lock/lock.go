@@ -40,7 +40,10 @@ type Info struct {
 	// Acquire sets it; it is empty where the platform offers nothing.
 	Proc string `json:"proc,omitempty"`
 	// RunDate is the date the owner is running (YYYY-MM-DD), for messages.
-	RunDate     string    `json:"run_date"`
+	RunDate string `json:"run_date"`
+	// Command is what the owner is doing (run, ingest, generate, vacuum …), for messages;
+	// empty means a run.
+	Command     string    `json:"command,omitempty"`
 	AcquiredAt  time.Time `json:"acquired_at"`
 	HeartbeatAt time.Time `json:"heartbeat_at"`
 }
@@ -98,8 +101,11 @@ type HeldError struct {
 
 func (e *HeldError) Error() string {
 	run := "a run"
+	if c := e.Holder.Command; c != "" && c != "run" {
+		run = "metalake " + c
+	}
 	if e.Holder.RunDate != "" {
-		run = "a run of " + e.Holder.RunDate
+		run += " of " + e.Holder.RunDate
 	}
 	return fmt.Sprintf("lake is locked by %s started %s (pid %d on host %s); wait for it or check metalake status",
 		run, e.Holder.AcquiredAt.UTC().Format(time.RFC3339), e.Holder.PID, e.Holder.Host)
@@ -340,6 +346,24 @@ func (l *Lock) Release(ctx context.Context) error {
 	}
 	l.released = true
 	return nil
+}
+
+// Active reports whether a live process holds the lock at key, judged as Acquire judges it
+// with o (the zero Options: the defaults): on this host by its process, elsewhere by its lease.
+// info is the lock's content when there is one.
+func Active(ctx context.Context, b storage.BucketReader, key string, o Options) (info Info, live bool, err error) {
+	if o, err = o.withDefaults(); err != nil {
+		return Info{}, false, err
+	}
+	info, ok, err := Read(ctx, b, key)
+	if err != nil || !ok {
+		return info, false, err
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		return info, false, fmt.Errorf("lock %s: host name: %w", key, err)
+	}
+	return info, held(info, host, o), nil
 }
 
 // Read returns the lock at key; ok is false when there is none.

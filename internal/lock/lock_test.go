@@ -418,3 +418,53 @@ func TestReadAndOptions(t *testing.T) {
 		t.Errorf("Acquire with heartbeat >= ttl = %v, want an options error", err)
 	}
 }
+
+// TestActive: a lock is active while its owner lives (same host: the process decides) or its
+// lease runs (another host); absent, released or expired, it is not — what status reads to
+// show a killed run as interrupted.
+func TestActive(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, b storage.Bucket) {
+		ctx := context.Background()
+		c := newClock("2026-11-27T10:00:00Z")
+		o := fast(c)
+		if _, live, err := lock.Active(ctx, b, lock.Key, o); err != nil || live {
+			t.Fatalf("no lock: live=%v err=%v, want false", live, err)
+		}
+		host, _ := os.Hostname()
+		l := acquire(t, b, lock.Info{RunDate: "2024-01-15", Command: "ingest"}, o)
+		info, live, err := lock.Active(ctx, b, lock.Key, o)
+		if err != nil || !live || info.Command != "ingest" || info.Host != host {
+			t.Fatalf("held by this process: live=%v info=%+v err=%v", live, info, err)
+		}
+		if err := l.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, live, _ := lock.Active(ctx, b, lock.Key, o); live {
+			t.Error("a released lock is active")
+		}
+
+		// Another host: the lease decides.
+		acquire(t, b, lock.Info{RunDate: "2024-01-16", Host: "elsewhere", PID: 1}, o)
+		if _, live, _ := lock.Active(ctx, b, lock.Key, o); !live {
+			t.Error("a fresh lock of another host is not active")
+		}
+		c.Add(2 * time.Minute)
+		if _, live, _ := lock.Active(ctx, b, lock.Key, o); live {
+			t.Error("a lock of another host past its lease is active")
+		}
+	})
+}
+
+// TestHeldErrorNamesTheCommand: a lake held by ingest or generate says so.
+func TestHeldErrorNamesTheCommand(t *testing.T) {
+	t.Parallel()
+	b := storage.NewMemory()
+	c := newClock("2026-11-27T10:00:00Z")
+	acquire(t, b, lock.Info{RunDate: "2024-01-15", Command: "ingest"}, fast(c))
+	_, err := lock.Acquire(context.Background(), b, lock.Key, lock.Info{RunDate: "2024-01-15"}, fast(c))
+	heldError(t, err)
+	if !strings.Contains(err.Error(), "locked by metalake ingest of 2024-01-15") {
+		t.Errorf("error %q does not name the holding command", err)
+	}
+}

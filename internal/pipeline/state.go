@@ -13,7 +13,27 @@ const (
 	StatusSuccess = "success"
 	StatusFailed  = "failed"
 	StatusRunning = "running"
+	// StatusInterrupted is never stored: it is how a run (and its tasks) whose state says
+	// running is shown when no live process holds the lake's lock — killed, or its machine
+	// lost. The next run of the date (--resume or not) picks it up.
+	StatusInterrupted = "interrupted"
 )
+
+// MarkInterrupted shows runs as interrupted (see StatusInterrupted): it rewrites the running
+// runs and tasks of states read for display. Call it only when no live process holds the lock.
+func MarkInterrupted(runs []RunState) {
+	for i := range runs {
+		if runs[i].Status != StatusRunning {
+			continue
+		}
+		runs[i].Status = StatusInterrupted
+		for j := range runs[i].Tasks {
+			if runs[i].Tasks[j].Status == StatusRunning {
+				runs[i].Tasks[j].Status = StatusInterrupted
+			}
+		}
+	}
+}
 
 // RunState is the persisted record of one run date.
 type RunState struct {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -288,7 +289,7 @@ func (c *Catalog) localize(ctx context.Context, lk *lake.Lake, s *source) error 
 		if err != nil {
 			return "", fmt.Errorf("localize %s: %w", key, err)
 		}
-		return p, nil
+		return literalPath(p, dir)
 	}
 	var err error
 	for i := range s.whole {
@@ -492,6 +493,25 @@ func readParquet(files []string, fileCol string) string {
 		opts += ", filename = " + engine.Literal(fileCol)
 	}
 	return "read_parquet(" + listLiteral(files) + opts + ")"
+}
+
+// literalPath returns a path to the local file p that the engine's readers take literally. They
+// expand glob patterns, and the lock-down that follows the views forbids the directory listing
+// a bracketed pattern (engine.FilePath) needs, so a file whose path holds a glob
+// metacharacter (a lake at /data/w*) is read through a symbolic link in dir, named after it
+// without them.
+func literalPath(p, dir string) (string, error) {
+	if !strings.ContainsAny(p, "*?[") {
+		return p, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	link := filepath.Join(dir, strings.NewReplacer("*", "_", "?", "_", "[", "_").Replace(filepath.Base(p)))
+	if err := os.Symlink(p, link); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("link %s: %w", p, err)
+	}
+	return link, nil
 }
 
 func listLiteral(items []string) string {

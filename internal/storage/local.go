@@ -68,15 +68,13 @@ func NewLocal(root string) (*Local, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("local bucket: creating root: %w", err)
 	}
-	l := &Local{
+	// The staging directory is made by the first upload (createTemp): a bucket opened only to
+	// read writes nothing.
+	return &Local{
 		root:    abs,
 		staging: filepath.Join(abs, filepath.FromSlash(UploadStagingKey)),
 		rename:  os.Rename,
-	}
-	if err := os.MkdirAll(l.staging, 0o755); err != nil {
-		return nil, fmt.Errorf("local bucket: creating upload staging directory: %w", err)
-	}
-	return l, nil
+	}, nil
 }
 
 // Name implements Bucket: the absolute root path.

@@ -55,6 +55,14 @@ func TestNewLocal(t *testing.T) {
 	if l.Name() != root {
 		t.Fatalf("Name() = %q, want %q", l.Name(), root)
 	}
+	// Opening writes nothing inside the root (read-only commands open lakes too): the uploads
+	// staging directory comes with the first upload.
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Fatalf("NewLocal wrote into the root: %v", entries)
+	}
+	if err := storage.PutBytes(t.Context(), l, "a/b", []byte("x")); err != nil {
+		t.Fatalf("first upload: %v", err)
+	}
 
 	// A relative root is made absolute, so the bucket does not depend on the working directory.
 	t.Chdir(t.TempDir())

@@ -46,6 +46,19 @@ func Open(uri string) (Bucket, error) {
 	}
 }
 
+// LocalRoot returns the directory a lake URI names when it is a local one (a plain path or
+// file://PATH); ok is false for every other URI.
+func LocalRoot(uri string) (dir string, ok bool) {
+	scheme, rest, hasScheme := splitScheme(uri)
+	switch {
+	case !hasScheme:
+		return uri, uri != ""
+	case scheme == "file":
+		return rest, rest != ""
+	}
+	return "", false
+}
+
 // splitScheme splits "scheme://rest". A string whose part before "://" is not a URI scheme
 // (RFC 3986: a letter, then letters, digits, "+", "-", ".") is a plain path.
 func splitScheme(uri string) (scheme, rest string, ok bool) {
