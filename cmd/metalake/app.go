@@ -39,7 +39,7 @@ type app struct {
 	cfg    config.Config
 	log    *slog.Logger
 	lake   *lake.Lake
-	engine *engine.DuckDB
+	engine engine.Engine
 }
 
 // flags returns a FlagSet with the global flags bound; the subcommand adds its own.
@@ -162,7 +162,7 @@ func (a *app) openExistingLake(ctx context.Context) (*lake.Lake, error) {
 // openEngine starts the embedded engine. For a local lake its work directory lives in the
 // lake's _staging/ so outputs are published by rename, not copied; otherwise (and for a
 // read-only command) in $TMPDIR/metalake-work.
-func (a *app) openEngine(ctx context.Context) (*engine.DuckDB, error) {
+func (a *app) openEngine(ctx context.Context) (engine.Engine, error) {
 	if a.engine != nil {
 		return a.engine, nil
 	}

@@ -17,7 +17,7 @@ import (
 type fixture struct {
 	lake *lake.Lake
 	job  *bronze.Job
-	eng  *engine.DuckDB
+	eng  engine.Engine
 }
 
 func newFixture(t testing.TB) *fixture {

@@ -28,7 +28,7 @@ const SourceSystem = "kaggle_meta"
 // except Now (default time.Now) and Log (default: discard).
 type Job struct {
 	Lake      *lake.Lake
-	Engine    *engine.DuckDB
+	Engine    engine.Engine
 	Contracts *contract.Set
 	Log       *slog.Logger
 	Now       func() time.Time
@@ -315,7 +315,7 @@ func (j *Job) detect(ctx context.Context, t contract.Table, d lake.Date, tmp str
 }
 
 // lookup loads an auxiliary input as lk_{raw}: typed, rejects published, unique on its key.
-func (j *Job) lookup(ctx context.Context, s *engine.Session, t contract.Table, src contract.Source, d lake.Date, tmp, meta string) (LookupReport, error) {
+func (j *Job) lookup(ctx context.Context, s engine.Session, t contract.Table, src contract.Source, d lake.Date, tmp, meta string) (LookupReport, error) {
 	key := lake.RawKey(src.Raw, d)
 	fail := func(err error) (LookupReport, error) {
 		return LookupReport{}, &ContractError{Table: t.Name, RunDate: d.String(), Err: err}
@@ -394,44 +394,34 @@ func (j *Job) writeReport(ctx context.Context, rep *Report, start time.Time) err
 	return j.Lake.PutJSON(ctx, lake.ReportKey(lake.Bronze, d, rep.Table+"_report.json"), rep.JSON())
 }
 
-func topReasons(ctx context.Context, s *engine.Session, structural int64) ([]ReasonCount, error) {
-	rows, err := s.Query(ctx, fmt.Sprintf(`SELECT reason, n FROM (
+func topReasons(ctx context.Context, s engine.Session, structural int64) ([]ReasonCount, error) {
+	out := []ReasonCount{}
+	err := s.Each(ctx, fmt.Sprintf(`SELECT reason, n FROM (
 SELECT __reject AS reason, COUNT(*) AS n FROM rejected GROUP BY 1
 UNION ALL SELECT 'malformed csv line', %d WHERE %d > 0)
-ORDER BY n DESC, reason ASC LIMIT 5`, structural, structural))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ReasonCount{}
-	for rows.Next() {
+ORDER BY n DESC, reason ASC LIMIT 5`, structural, structural), func(row []any) error {
 		var rc ReasonCount
-		if err := rows.Scan(&rc.Reason, &rc.Count); err != nil {
-			return nil, err
-		}
+		err := engine.Scan(row, &rc.Reason, &rc.Count)
 		out = append(out, rc)
-	}
-	return out, rows.Err()
+		return err
+	})
+	return out, err
 }
 
 // logSample logs up to 10 rejected rows so a tripped breaker can be diagnosed from the log.
-func (j *Job) logSample(ctx context.Context, s *engine.Session, src *loaded, table string, d lake.Date) {
+func (j *Job) logSample(ctx context.Context, s engine.Session, src *loaded, table string, d lake.Date) {
 	line, join := src.lineSQL("j")
-	rows, err := s.Query(ctx, "SELECT "+line+", j.__reject FROM rejected j"+join+" ORDER BY 1 LIMIT 10")
-	if err != nil {
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
+	_ = s.Each(ctx, "SELECT "+line+", j.__reject FROM rejected j"+join+" ORDER BY 1 LIMIT 10", func(row []any) error {
 		var line int64
 		var reason string
-		if rows.Scan(&line, &reason) == nil {
+		if engine.Scan(row, &line, &reason) == nil {
 			j.log().Warn("rejected row sample", "table", table, "run_date", d.String(), "line", line, "reason", reason)
 		}
-	}
+		return nil
+	})
 }
 
-func (j *Job) metrics(ctx context.Context, s *engine.Session, t contract.Table, v contract.Variant, rep *Report, rel map[string]string) error {
+func (j *Job) metrics(ctx context.Context, s engine.Session, t contract.Table, v contract.Variant, rep *Report, rel map[string]string) error {
 	all := append(append([]contract.Metric(nil), t.Metrics...), v.Metrics...)
 	scalars, err := scalarMetrics(ctx, s, all, rel)
 	if err != nil {
@@ -445,42 +435,34 @@ func (j *Job) metrics(ctx context.Context, s *engine.Session, t contract.Table, 
 		case m.SQL != "":
 			val = scalars[m.Name]
 		case m.GroupBy != "":
-			rows, err := s.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), COUNT(*) FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY 1", engine.Ident(m.GroupBy), from, where))
+			out := map[string]int64{}
+			err := s.Each(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), COUNT(*) FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY 1", engine.Ident(m.GroupBy), from, where), func(row []any) error {
+				var k string
+				var n int64
+				err := engine.Scan(row, &k, &n)
+				out[k] = n
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			out := map[string]int64{}
-			for rows.Next() {
-				var k string
-				var n int64
-				if err := rows.Scan(&k, &n); err != nil {
-					rows.Close()
-					return err
-				}
-				out[k] = n
-			}
-			rows.Close()
 			val = out
 		default:
 			limit := m.Limit
 			if limit <= 0 {
 				limit = 10
 			}
-			rows, err := s.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR) AS v, COUNT(*) AS n FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY n DESC, v ASC LIMIT %[4]d", engine.Ident(m.Top), from, where, limit))
+			out := []map[string]any{}
+			err := s.Each(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR) AS v, COUNT(*) AS n FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY n DESC, v ASC LIMIT %[4]d", engine.Ident(m.Top), from, where, limit), func(row []any) error {
+				var k string
+				var n int64
+				err := engine.Scan(row, &k, &n)
+				out = append(out, map[string]any{m.Top: k, "count": n})
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			out := []map[string]any{}
-			for rows.Next() {
-				var k string
-				var n int64
-				if err := rows.Scan(&k, &n); err != nil {
-					rows.Close()
-					return err
-				}
-				out = append(out, map[string]any{m.Top: k, "count": n})
-			}
-			rows.Close()
 			val = out
 		}
 		if m.Section != "" {
@@ -509,7 +491,7 @@ func metricWhere(m contract.Metric) string {
 
 // scalarMetrics evaluates the SQL metrics, one query per relation and filter: each query is a
 // full pass over the judged rows (the datasets statistics took three passes).
-func scalarMetrics(ctx context.Context, s *engine.Session, metrics []contract.Metric, rel map[string]string) (map[string]any, error) {
+func scalarMetrics(ctx context.Context, s engine.Session, metrics []contract.Metric, rel map[string]string) (map[string]any, error) {
 	type pass struct {
 		from, where  string
 		names, exprs []string
@@ -588,7 +570,7 @@ func render(name, text string, srcCols []string) (string, error) {
 	return b.String(), nil
 }
 
-func columns(ctx context.Context, s *engine.Session, rel string) ([]string, error) {
+func columns(ctx context.Context, s engine.Session, rel string) ([]string, error) {
 	cols, err := s.Describe(ctx, rel)
 	out := make([]string, len(cols))
 	for i, c := range cols {
@@ -599,7 +581,7 @@ func columns(ctx context.Context, s *engine.Session, rel string) ([]string, erro
 
 // loadCountries creates the countries lookup (lower-cased name → ISO alpha-2) from the
 // embedded table.
-func loadCountries(ctx context.Context, s *engine.Session) error {
+func loadCountries(ctx context.Context, s engine.Session) error {
 	r := csv.NewReader(bytes.NewReader(country.CSV()))
 	recs, err := r.ReadAll()
 	if err != nil {

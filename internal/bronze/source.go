@@ -38,7 +38,7 @@ func (l *loaded) lineSQL(alias string) (expr, join string) {
 // load reads path (the object key) as source src into the session.
 // dateOnly names the timestamp columns whose date-only helper the rules use (parsing a value a
 // second time costs real time at 25 M rows, so only they get one).
-func load(ctx context.Context, s *engine.Session, name string, src contract.Source, key, path string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
+func load(ctx context.Context, s engine.Session, name string, src contract.Source, key, path string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
 	l := &loaded{name: name, raw: "raw_" + name, rej: "rej_" + name, key: key, header: header}
 	idx := map[string]int{}
 	for i, h := range header {
@@ -213,7 +213,7 @@ func (l *loaded) structuralRejectsSQL(extra []string, meta string) string {
 FROM %s GROUP BY line`, strings.Join(cols, ", "), engine.Literal(l.key), meta, l.rej)
 }
 
-func (l *loaded) drop(ctx context.Context, s *engine.Session) {
+func (l *loaded) drop(ctx context.Context, s engine.Session) {
 	for _, q := range []string{
 		"DROP VIEW IF EXISTS " + l.name,
 		"DROP TABLE IF EXISTS lines_" + l.name,

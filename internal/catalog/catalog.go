@@ -73,7 +73,7 @@ type Registrar interface {
 // receives every crawled partition.
 type Crawler struct {
 	Lake      *lake.Lake
-	Engine    *engine.DuckDB
+	Engine    engine.Engine
 	Registrar Registrar
 	Log       *slog.Logger
 	Now       func() time.Time

@@ -116,7 +116,7 @@ func TestCrawlReadsOnlyTheFooterOfARemoteFile(t *testing.T) {
 	}
 }
 
-func openEngine(t *testing.T) *engine.DuckDB {
+func openEngine(t *testing.T) engine.Engine {
 	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Options{Threads: 1, WorkDir: t.TempDir()})
 	if err != nil {

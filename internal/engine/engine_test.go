@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/engine/enginetest"
 )
 
 func open(t *testing.T) *engine.DuckDB {
@@ -174,4 +175,13 @@ func writeCSV(t *testing.T, path, body string) {
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDuckDBConformance: the embedded engine passes the engine conformance suite.
+func TestDuckDBConformance(t *testing.T) {
+	enginetest.Run(t, func(t *testing.T) engine.Engine {
+		eng := open(t)
+		t.Cleanup(func() { eng.Close() })
+		return eng
+	})
 }

@@ -95,7 +95,7 @@ func runGold(ctx context.Context, job *gold.Job, d lake.Date, times map[string]t
 
 // benchSilver publishes silver users, datasets, tags and competitions for both days, unless a
 // kept lake already holds them for this many users.
-func benchSilver(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB, users int, day1, day2 lake.Date) error {
+func benchSilver(ctx context.Context, lk *lake.Lake, eng engine.Engine, users int, day1, day2 lake.Date) error {
 	marker := fmt.Sprintf("_bench/gold_silver_%d.json", users)
 	if ok, err := lk.B.Exists(ctx, marker); err != nil || ok {
 		return err

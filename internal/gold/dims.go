@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 )
 
@@ -220,21 +221,17 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 	if err := b.create(ctx, "TABLE", "hits", q); err != nil {
 		return b.wrap(err)
 	}
-	rows, err := b.s.Query(ctx, "SELECT status, COUNT(*) FROM hits GROUP BY status ORDER BY status")
+	byStatus := map[string]int64{}
+	err = b.s.Each(ctx, "SELECT status, COUNT(*) FROM hits GROUP BY status ORDER BY status", func(row []any) error {
+		var s string
+		var n int64
+		err := engine.Scan(row, &s, &n)
+		byStatus[s] = n
+		return err
+	})
 	if err != nil {
 		return b.wrap(err)
 	}
-	byStatus := map[string]int64{}
-	for rows.Next() {
-		var s string
-		var n int64
-		if err := rows.Scan(&s, &n); err != nil {
-			rows.Close()
-			return b.wrap(err)
-		}
-		byStatus[s] = n
-	}
-	rows.Close()
 	st.Metrics["new_keys"] = byStatus["new"]
 	st.Metrics["changed_keys"] = byStatus["changed"]
 	st.Metrics["backfilled_keys"] = byStatus["before"]

@@ -46,7 +46,7 @@ func Tables() []Table {
 // Job builds gold tables for a run date. Lake and Engine are required; the rest is optional.
 type Job struct {
 	Lake   *lake.Lake
-	Engine *engine.DuckDB
+	Engine engine.Engine
 	Log    *slog.Logger
 	Now    func() time.Time
 	// RunID is written to every fact row as pipeline_run_id ("" : a fresh attempt id per job).
@@ -126,7 +126,7 @@ func FactDir(table string, d lake.Date) string { return lake.PartitionDir(lake.G
 // build is one task's engine session and scratch directory.
 type build struct {
 	j     *Job
-	s     *engine.Session
+	s     engine.Session
 	d     lake.Date
 	table string
 	tmp   string
@@ -177,13 +177,9 @@ func (b *build) committed(ctx context.Context, name, dir string, sch schema) (m 
 	if err != nil {
 		return m, false, err
 	}
-	var paths []string
-	for _, f := range m.Files {
-		p, _, err := b.j.Lake.Localize(ctx, dir+f.Name, b.tmp)
-		if err != nil {
-			return m, false, err
-		}
-		paths = append(paths, p)
+	paths, err := engine.Inputs(ctx, b.j.Engine, b.j.Lake.B, m.Keys(dir), b.tmp)
+	if err != nil {
+		return m, false, err
 	}
 	if len(paths) == 0 {
 		return m, found, b.create(ctx, "VIEW", name, sch.empty())

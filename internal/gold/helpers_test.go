@@ -19,7 +19,7 @@ import (
 
 type fixture struct {
 	lake *lake.Lake
-	eng  *engine.DuckDB
+	eng  engine.Engine
 	job  *gold.Job
 }
 

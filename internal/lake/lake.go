@@ -158,10 +158,13 @@ type Partition struct {
 }
 
 // Keys returns the full keys of the partition's data files.
-func (p Partition) Keys() []string {
-	out := make([]string, len(p.Manifest.Files))
-	for i, f := range p.Manifest.Files {
-		out[i] = p.Dir + f.Name
+func (p Partition) Keys() []string { return p.Manifest.Keys(p.Dir) }
+
+// Keys returns the full keys of the data files the manifest of dir commits.
+func (m Manifest) Keys(dir string) []string {
+	out := make([]string, len(m.Files))
+	for i, f := range m.Files {
+		out[i] = dir + f.Name
 	}
 	return out
 }

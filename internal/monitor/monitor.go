@@ -104,7 +104,7 @@ type RunInfo struct {
 // (at most n, newest last).
 type Monitor struct {
 	Lake   *lake.Lake
-	Engine *engine.DuckDB
+	Engine engine.Engine
 	Runs   func(ctx context.Context, n int) ([]RunInfo, error)
 	Log    *slog.Logger
 	Now    func() time.Time
@@ -273,13 +273,9 @@ func (m *Monitor) dupRate(ctx context.Context, dir string, man lake.Manifest) (f
 		return 0, err
 	}
 	defer os.RemoveAll(tmp)
-	var files []string
-	for _, f := range man.Files {
-		p, _, err := m.Lake.Localize(ctx, dir+f.Name, tmp)
-		if err != nil {
-			return 0, err
-		}
-		files = append(files, p)
+	files, err := engine.Inputs(ctx, m.Engine, m.Lake.B, man.Keys(dir), tmp)
+	if err != nil {
+		return 0, err
 	}
 	s, err := m.Engine.Session(ctx)
 	if err != nil {

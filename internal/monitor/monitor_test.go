@@ -12,7 +12,7 @@ import (
 	"github.com/metalake/metalake/internal/storage"
 )
 
-func setup(t *testing.T) (*monitor.Monitor, *lake.Lake, *engine.DuckDB) {
+func setup(t *testing.T) (*monitor.Monitor, *lake.Lake, engine.Engine) {
 	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Options{Threads: 1, WorkDir: t.TempDir()})
 	if err != nil {

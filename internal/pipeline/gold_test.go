@@ -176,7 +176,7 @@ func TestGoldTasksCheckFailure(t *testing.T) {
 }
 
 // engineAndBucket opens an engine and an empty local bucket that live as long as the test.
-func engineAndBucket(t *testing.T) (*engine.DuckDB, storage.Bucket) {
+func engineAndBucket(t *testing.T) (engine.Engine, storage.Bucket) {
 	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Options{Threads: 2, MemoryLimit: "1GB", WorkDir: t.TempDir()})
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 // Runner runs the pipeline for run dates. Lake, Engine and Contracts are required.
 type Runner struct {
 	Lake        *lake.Lake
-	Engine      *engine.DuckDB
+	Engine      engine.Engine
 	Contracts   *contract.Set
 	Log         *slog.Logger
 	Now         func() time.Time

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 
+	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/gold"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/silver"
@@ -46,13 +47,9 @@ func (r *Runner) fingerprint(ctx context.Context, d lake.Date) (map[string]strin
 		if err != nil || !ok {
 			return nil, fmt.Errorf("%s %s: no committed partition (%v)", name, d, err)
 		}
-		var files []string
-		for _, f := range m.Files {
-			p, _, err := r.Lake.Localize(ctx, dir+f.Name, tmp)
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, p)
+		files, err := engine.Inputs(ctx, r.Engine, r.Lake.B, m.Keys(dir), tmp)
+		if err != nil {
+			return nil, err
 		}
 		fp, err := s.Fingerprint(ctx, files, auditColumns)
 		if err != nil {

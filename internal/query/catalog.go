@@ -64,7 +64,7 @@ func (s source) partitioned() bool { return s.whole == nil }
 // ForQuery(text) limits the views to the relations text reads (see References) when that is
 // certain: on an object store a query then downloads only the tables it reads. The other
 // relations are still listed by Tables (and in "table does not exist" messages).
-func Open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB, opts ...Option) (*Catalog, error) {
+func Open(ctx context.Context, lk *lake.Lake, eng engine.Engine, opts ...Option) (*Catalog, error) {
 	work, err := eng.TempDir("query")
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -111,7 +111,7 @@ func (o options) wants(s source) bool {
 	return o.only[full] || (s.partitioned() && o.only[full+LatestSuffix])
 }
 
-func (c *Catalog) open(ctx context.Context, lk *lake.Lake, eng *engine.DuckDB, o options) error {
+func (c *Catalog) open(ctx context.Context, lk *lake.Lake, eng engine.Engine, o options) error {
 	all, err := discover(ctx, lk)
 	if err != nil {
 		return fmt.Errorf("query: list lake %s: %w", lk.B.Name(), err)
@@ -326,7 +326,7 @@ func (s source) files() []string {
 
 // engineLimits reads the engine's thread count and memory limit so the private instance
 // stays within what the user configured for metalake.
-func engineLimits(ctx context.Context, eng *engine.DuckDB) (threads int64, memory string, err error) {
+func engineLimits(ctx context.Context, eng engine.Engine) (threads int64, memory string, err error) {
 	s, err := eng.Session(ctx)
 	if err != nil {
 		return 0, "", fmt.Errorf("query: %w", err)

@@ -16,7 +16,7 @@ import (
 // fixture is a lake (on one backend) plus the engine that writes its Parquet files.
 type fixture struct {
 	lk      *lake.Lake
-	eng     *engine.DuckDB
+	eng     engine.Engine
 	root    string // local backend only: the lake's directory
 	workDir string // the engine's parent work directory
 }

@@ -16,7 +16,7 @@ import (
 // doc.go) and the counts it gathers for the report.
 type build struct {
 	j           *Job
-	s           *engine.Session
+	s           engine.Session
 	t           Table
 	d           lake.Date
 	rep         *Report
@@ -145,28 +145,24 @@ func (b *build) prepare(ctx context.Context, bronzeIn []partitionInput) error {
 	for _, k := range t.Key {
 		nk = append(nk, engine.Ident(k)+" IS NULL")
 	}
-	rows, err := b.s.Query(ctx, fmt.Sprintf(`SELECT __drop, COUNT(*), CAST(COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS BIGINT)
-FROM new_rows GROUP BY __drop`, strings.Join(nk, " OR ")))
-	if err != nil {
-		return b.fail(err)
-	}
-	defer rows.Close()
 	b.drops = map[string]int64{}
 	var nullKeys int64
-	for rows.Next() {
-		var code *string
+	err = b.s.Each(ctx, fmt.Sprintf(`SELECT __drop, COUNT(*), CAST(COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS BIGINT)
+FROM new_rows GROUP BY __drop`, strings.Join(nk, " OR ")), func(row []any) error {
+		var code any
 		var n, nulls int64
-		if err := rows.Scan(&code, &n, &nulls); err != nil {
-			return b.fail(err)
+		if err := engine.Scan(row, &code, &n, &nulls); err != nil {
+			return err
 		}
 		b.newTotal += n
-		if code != nil {
-			b.drops[*code] += n
+		if c, ok := code.(string); ok {
+			b.drops[c] += n
 		} else {
 			nullKeys += nulls
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return b.fail(err)
 	}
 	if b.newTotal != b.rep.BronzeInputCount {
@@ -371,20 +367,14 @@ func (b *build) account(ctx context.Context, out, held []engine.ParquetFile) err
 		rep.HeldCount += f.Rows
 	}
 	if len(held) > 0 {
-		rows, err := b.s.Query(ctx, "SELECT held_reason, COUNT(*) FROM "+readParquet(filePaths(held))+" GROUP BY held_reason")
-		if err != nil {
-			return b.fail(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
+		err := b.s.Each(ctx, "SELECT held_reason, COUNT(*) FROM "+readParquet(filePaths(held))+" GROUP BY held_reason", func(row []any) error {
 			var code string
 			var n int64
-			if err := rows.Scan(&code, &n); err != nil {
-				return b.fail(err)
-			}
+			err := engine.Scan(row, &code, &n)
 			b.drops[code] += n
-		}
-		if err := rows.Err(); err != nil {
+			return err
+		})
+		if err != nil {
 			return b.fail(err)
 		}
 	}

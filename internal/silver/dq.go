@@ -66,7 +66,7 @@ func dqTables() []string { return []string{"users", "datasets", "tags"} }
 // DQ writes the silver DQ report. Lake, Engine and Contracts (for the models) are required.
 type DQ struct {
 	Lake      *lake.Lake
-	Engine    *engine.DuckDB
+	Engine    engine.Engine
 	Contracts *Set
 	Log       *slog.Logger
 	Now       func() time.Time
@@ -122,7 +122,7 @@ func (q *DQ) Run(ctx context.Context, d lake.Date) (*DQReport, error) {
 }
 
 // view exposes silver table's committed partition of d as silver_{table}.
-func (q *DQ) view(ctx context.Context, s *engine.Session, table string, d lake.Date, tmp string) error {
+func (q *DQ) view(ctx context.Context, s engine.Session, table string, d lake.Date, tmp string) error {
 	dir := lake.PartitionDir(lake.Silver, table, d)
 	m, ok, err := q.Lake.ReadManifest(ctx, dir)
 	if err != nil {
@@ -134,18 +134,14 @@ func (q *DQ) view(ctx context.Context, s *engine.Session, table string, d lake.D
 	if len(m.Files) == 0 {
 		return fmt.Errorf("silver %s %s is empty", table, d)
 	}
-	var paths []string
-	for _, f := range m.Files {
-		p, _, err := q.Lake.Localize(ctx, dir+f.Name, tmp)
-		if err != nil {
-			return err
-		}
-		paths = append(paths, p)
+	paths, err := engine.Inputs(ctx, q.Engine, q.Lake.B, m.Keys(dir), tmp)
+	if err != nil {
+		return err
 	}
 	return s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW silver_%s AS SELECT * FROM %s", table, readParquet(paths)))
 }
 
-func (q *DQ) check(ctx context.Context, s *engine.Session, c dqCheck, d lake.Date, unavailable error) (any, error) {
+func (q *DQ) check(ctx context.Context, s engine.Session, c dqCheck, d lake.Date, unavailable error) (any, error) {
 	if unavailable != nil {
 		return nil, unavailable
 	}

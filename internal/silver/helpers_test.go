@@ -22,7 +22,7 @@ import (
 type env struct {
 	root   string
 	lake   *lake.Lake
-	eng    *engine.DuckDB
+	eng    engine.Engine
 	bronze *bronze.Job
 	silver *silver.Job
 }
@@ -38,7 +38,7 @@ func newEnv(t testing.TB) *env {
 	return newEnvOn(t, eng, t.TempDir())
 }
 
-func newEnvOn(t testing.TB, eng *engine.DuckDB, root string) *env {
+func newEnvOn(t testing.TB, eng engine.Engine, root string) *env {
 	t.Helper()
 	bset, err := contract.Default()
 	if err != nil {

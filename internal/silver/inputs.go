@@ -51,7 +51,7 @@ func (cs columns) without(names ...string) columns {
 }
 
 // describe returns the columns of a relation (an SQL query) without running it.
-func describe(ctx context.Context, s *engine.Session, query string) (columns, error) {
+func describe(ctx context.Context, s engine.Session, query string) (columns, error) {
 	cols, err := s.Describe(ctx, "("+query+") AS d")
 	out := make(columns, len(cols))
 	for i, c := range cols {
@@ -71,15 +71,8 @@ func (p partitionInput) rows() int64 { return p.part.Manifest.Rows }
 
 // localize makes the partition's files readable by the engine (in place on a local lake).
 func (j *Job) localize(ctx context.Context, p lake.Partition, tmp string) (partitionInput, error) {
-	in := partitionInput{part: p}
-	for _, key := range p.Keys() {
-		path, _, err := j.Lake.Localize(ctx, key, tmp)
-		if err != nil {
-			return in, fmt.Errorf("read %s: %w", key, err)
-		}
-		in.paths = append(in.paths, path)
-	}
-	return in, nil
+	paths, err := engine.Inputs(ctx, j.Engine, j.Lake.B, p.Keys(), tmp)
+	return partitionInput{part: p, paths: paths}, err
 }
 
 // committed returns the committed partition dir of d, or ok false.
@@ -109,7 +102,7 @@ func (j *Job) bronzeLayout(ctx context.Context, table string, d lake.Date) (stri
 // bronzeInSQL is the relation of every bronze row read: the contract's columns cast to their
 // types (NULL where a partition's layout lacks one), the lineage columns and the per-layout
 // params as __{name} columns.
-func (j *Job) bronzeInSQL(ctx context.Context, s *engine.Session, t Table, parts []partitionInput) (string, error) {
+func (j *Job) bronzeInSQL(ctx context.Context, s engine.Session, t Table, parts []partitionInput) (string, error) {
 	var layoutParams []Param
 	for _, p := range t.Params {
 		if len(p.Layouts) > 0 {
@@ -170,7 +163,7 @@ func (j *Job) bronzeInSQL(ctx context.Context, s *engine.Session, t Table, parts
 // held back at P, projected on the state columns (NULL where an older partition lacks one),
 // with their __drop code (NULL for silver rows; a held row keeps the code of a row-cleaning
 // drop, while a date-relative hold is judged again).
-func carriedSQL(ctx context.Context, s *engine.Session, state columns, main, held *partitionInput) (string, error) {
+func carriedSQL(ctx context.Context, s engine.Session, state columns, main, held *partitionInput) (string, error) {
 	proj := func(have map[string]bool, drop string) string {
 		var cols []string
 		for _, c := range state {

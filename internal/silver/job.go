@@ -17,7 +17,7 @@ import (
 // (default time.Now) and Log (default: discard) are optional.
 type Job struct {
 	Lake      *lake.Lake
-	Engine    *engine.DuckDB
+	Engine    engine.Engine
 	Contracts *Set
 	Log       *slog.Logger
 	Now       func() time.Time

@@ -2,7 +2,6 @@ package silver
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -60,25 +59,18 @@ func (b *build) metrics(ctx context.Context) error {
 			}
 			val = jsonValue(x)
 		case m.SQL != "":
-			rows, err := b.s.Query(ctx, fmt.Sprintf("SELECT CAST(%s AS VARCHAR) AS k, %s AS v FROM output GROUP BY 1 ORDER BY 1", m.GroupBy, m.SQL))
+			out := map[string]any{}
+			err := b.s.Each(ctx, fmt.Sprintf("SELECT CAST(%s AS VARCHAR) AS k, %s AS v FROM output GROUP BY 1 ORDER BY 1", m.GroupBy, m.SQL), func(row []any) error {
+				name := "null"
+				if k, ok := row[0].(string); ok {
+					name = k
+				}
+				out[name] = jsonValue(row[1])
+				return nil
+			})
 			if err != nil {
 				return b.contractErr("metric %s: %w", m.Name, err)
 			}
-			out := map[string]any{}
-			for rows.Next() {
-				var k sql.NullString
-				var v any
-				if err := rows.Scan(&k, &v); err != nil {
-					rows.Close()
-					return err
-				}
-				name := "null"
-				if k.Valid {
-					name = k.String
-				}
-				out[name] = jsonValue(v)
-			}
-			rows.Close()
 			val = out
 		default:
 			list, err := b.s.Objects(ctx, m.Rows, jsonValue)

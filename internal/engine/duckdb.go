@@ -1,0 +1,369 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/metalake/metalake/internal/storage"
+)
+
+var (
+	_ Engine  = (*DuckDB)(nil)
+	_ Session = (*duckSession)(nil)
+)
+
+// DuckDB is the embedded engine: one in-memory instance per process, one memory limit;
+// concurrent tasks each take a Session (a connection with its own temporary tables) and share
+// the instance's threads and memory. DuckDB here has no object-store extension: it reads
+// local files only (inputs are localized through Go, see Input) and writes into its private
+// work directory, from which the lake publishes.
+type DuckDB struct {
+	log     *slog.Logger
+	db      *sql.DB
+	workDir string
+	seq     atomic.Int64
+}
+
+// Open starts an in-memory DuckDB with the given limits and a fresh private work directory.
+func Open(ctx context.Context, opts Options) (*DuckDB, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	parent := opts.WorkDir
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("engine work dir: %w", err)
+	}
+	work, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", workDirPrefix, os.Getpid()))
+	if err != nil {
+		return nil, fmt.Errorf("engine work dir: %w", err)
+	}
+	spill := filepath.Join(work, "spill")
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		os.RemoveAll(work)
+		return nil, fmt.Errorf("engine: open duckdb: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	// Database-wide settings, once: sessions come and go (their connections are discarded),
+	// and DuckDB refuses to move the temp directory once it has been used.
+	settings := []string{
+		fmt.Sprintf("SET temp_directory = '%s'", escape(spill)),
+		"SET preserve_insertion_order = true",
+		"SET enable_progress_bar = false",
+	}
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		settings = append(settings, fmt.Sprintf("SET memory_limit = '%s'", opts.MemoryLimit))
+	}
+	for _, q := range settings {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			db.Close()
+			os.RemoveAll(work)
+			return nil, fmt.Errorf("engine: %s: %w", q, err)
+		}
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DuckDB{db: db, workDir: work, log: log}, nil
+}
+
+const workDirPrefix = "metalake-engine-"
+
+// WorkDirPID returns the process id encoded in an engine work directory's name, so a later
+// process can remove the directories of engines that died without Close.
+func WorkDirPID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, workDirPrefix)
+	if !ok {
+		return 0, false
+	}
+	pidText, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidText)
+	return pid, err == nil && pid > 0
+}
+
+// Close implements Engine: it shuts DuckDB down and removes the work directory.
+func (d *DuckDB) Close() error {
+	err := d.db.Close()
+	return errors.Join(err, os.RemoveAll(d.workDir))
+}
+
+// TempDir implements Engine: a fresh directory inside the work directory.
+func (d *DuckDB) TempDir(prefix string) (string, error) {
+	n := d.seq.Add(1)
+	dir := filepath.Join(d.workDir, fmt.Sprintf("%s-%d", sanitize(prefix), n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("engine temp dir: %w", err)
+	}
+	return dir, nil
+}
+
+// duckSession is one DuckDB connection: temporary tables and views created in it are private
+// to it.
+type duckSession struct {
+	conn *sql.Conn
+	eng  *DuckDB
+}
+
+// Session implements Engine: a new connection.
+func (d *DuckDB) Session(ctx context.Context) (Session, error) {
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine session: %w", err)
+	}
+	return &duckSession{conn: c, eng: d}, nil
+}
+
+// Close ends the session. The connection is discarded, not returned to the pool: DuckDB temp
+// tables, views and reject tables live as long as their connection, and a later session
+// must never see (or append to) an earlier one's.
+func (s *duckSession) Close() error {
+	_ = s.conn.Raw(func(any) error { return driver.ErrBadConn })
+	return s.conn.Close()
+}
+
+// Exec implements Session.
+func (s *duckSession) Exec(ctx context.Context, query string) error {
+	defer s.timed(query)()
+	if _, err := s.conn.ExecContext(ctx, query); err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	return nil
+}
+
+// timed logs a statement's duration at debug level (metalake -v shows where time goes).
+func (s *duckSession) timed(query string) func() {
+	start := time.Now()
+	return func() {
+		q := strings.Join(strings.Fields(query), " ")
+		if len(q) > 120 {
+			q = q[:120] + "…"
+		}
+		s.eng.log.Debug("sql", "duration_s", time.Since(start).Seconds(), "statement", q)
+	}
+}
+
+// Each implements Session.
+func (s *duckSession) Each(ctx context.Context, query string, f func(row []any) error) error {
+	defer s.timed(query)()
+	rows, err := s.conn.QueryContext(ctx, query)
+	if err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return &SQLError{SQL: query, Err: err}
+		}
+		if err := f(vals); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	return nil
+}
+
+// Objects implements Session.
+func (s *duckSession) Objects(ctx context.Context, query string, conv func(any) any) ([]map[string]any, error) {
+	defer s.timed(query)()
+	rows, err := s.conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, &SQLError{SQL: query, Err: err}
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, &SQLError{SQL: query, Err: err}
+	}
+	out := []map[string]any{}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, &SQLError{SQL: query, Err: err}
+		}
+		obj := make(map[string]any, len(cols))
+		for i, c := range cols {
+			if conv != nil {
+				vals[i] = conv(vals[i])
+			}
+			obj[c] = vals[i]
+		}
+		out = append(out, obj)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, &SQLError{SQL: query, Err: err}
+	}
+	return out, nil
+}
+
+// QueryRow implements Session.
+func (s *duckSession) QueryRow(ctx context.Context, query string, dest ...any) error {
+	defer s.timed(query)()
+	if err := s.conn.QueryRowContext(ctx, query).Scan(dest...); err != nil {
+		return &SQLError{SQL: query, Err: err}
+	}
+	return nil
+}
+
+// WriteParquet implements Session: the files land in a new directory under the work directory.
+func (s *duckSession) WriteParquet(ctx context.Context, query string, maxFileBytes int64) ([]ParquetFile, error) {
+	if maxFileBytes <= 0 {
+		maxFileBytes = 256 << 20
+	}
+	dir, err := s.eng.TempDir("parquet")
+	if err != nil {
+		return nil, err
+	}
+	copySQL := fmt.Sprintf(
+		"COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES %d, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880)",
+		query, escape(dir), maxFileBytes)
+	if err := s.Exec(ctx, copySQL); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("engine: list parquet output: %w", err)
+	}
+	var files []ParquetFile
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".parquet") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		var n int64
+		if err := s.QueryRow(ctx, "SELECT COALESCE(SUM(num_rows), 0) FROM parquet_file_metadata("+FilePath(p)+")", &n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			os.Remove(p)
+			continue
+		}
+		files = append(files, ParquetFile{Path: p, Rows: n})
+	}
+	sortFiles(files)
+	return files, nil
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == '.' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// Fingerprint implements Session.
+func (s *duckSession) Fingerprint(ctx context.Context, files []string, exclude []string) (string, error) {
+	if len(files) == 0 {
+		return "0:0", nil
+	}
+	ex := make([]string, len(exclude))
+	for i, c := range exclude {
+		ex[i] = Literal(c)
+	}
+	exList := "''"
+	if len(ex) > 0 {
+		exList = strings.Join(ex, ", ")
+	}
+	var fp string
+	err := s.QueryRow(ctx, fmt.Sprintf(
+		"SELECT CAST(COUNT(*) AS VARCHAR) || ':' || CAST(COALESCE(SUM(hash(*COLUMNS(c -> c NOT IN (%s)))), 0) AS VARCHAR) FROM %s",
+		exList, ReadParquet(files)), &fp)
+	return fp, err
+}
+
+// Describe implements Session.
+func (s *duckSession) Describe(ctx context.Context, relation string) ([]Column, error) {
+	var out []Column
+	err := s.Each(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+relation+")", func(row []any) error {
+		name, _ := row[0].(string)
+		typ, _ := row[1].(string)
+		out = append(out, Column{Name: name, Type: typ})
+		return nil
+	})
+	return out, err
+}
+
+// Input implements Engine: the object's own file when the bucket exposes local paths, else a
+// download into dir (its key's path under dir, so distinct keys never share a file).
+func (d *DuckDB) Input(ctx context.Context, b storage.BucketReader, key, dir string) (string, error) {
+	if lp, ok := b.(storage.LocalPather); ok {
+		if p, ok := lp.LocalPath(key); ok {
+			return p, nil
+		}
+	}
+	path := filepath.Join(dir, filepath.FromSlash(key))
+	if err := storage.Download(ctx, b, key, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// ReadParquet is the relation over local Parquet files that every layer reads with: columns
+// unioned by name (partitions written with different schemas stack), and no hive-partition
+// columns guessed from the lake's run_date=… paths (run_date comes from the files or the
+// manifest, never from a path).
+func ReadParquet(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = FilePath(p)
+	}
+	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
+}
+
+// FilePath quotes a local file path for the engine's file readers (read_csv, read_parquet,
+// parquet_file_metadata …). They expand glob patterns, so a path is never handed over as it
+// is: a lake at /data/w* would also read /data/wz, and one at /data/gl[ab] only /data/gla.
+// Each glob metacharacter is bracketed ([*], [?], [[]), which matches exactly that character,
+// so the pattern names the one file p. Output paths (COPY … TO) are not patterns: use Literal.
+func FilePath(p string) string {
+	if !strings.ContainsAny(p, "*?[") {
+		return Literal(p)
+	}
+	var b strings.Builder
+	for _, r := range p {
+		if r == '*' || r == '?' || r == '[' {
+			b.WriteString("[" + string(r) + "]")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return Literal(b.String())
+}

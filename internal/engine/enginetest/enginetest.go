@@ -1,0 +1,462 @@
+// Package enginetest is the conformance suite every engine passes (as storagetest is for
+// buckets): sessions, value types, NULLs, Unicode, timestamps at day borders, rounding, window
+// ties, empty inputs, Parquet written and read back through Engine.Input, fingerprints and
+// error reporting. Its SQL is the portable subset the layers' models are written in (VALUES,
+// CAST, CASE, window functions, CTEs); what differs between engines comes from the engine's
+// Dialect.
+package enginetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+// Run checks that the engines made by newEngine honour the engine contract. Every subtest
+// gets a fresh engine from newEngine (called with the subtest's *testing.T; close it in
+// t.Cleanup); subtests run in parallel.
+func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, e engine.Engine)
+	}{
+		{"SessionsArePrivate", testSessionsArePrivate},
+		{"ValuesAndNulls", testValuesAndNulls},
+		{"Unicode", testUnicode},
+		{"TimestampsAtDayBorders", testTimestamps},
+		{"Rounding", testRounding},
+		{"WindowTies", testWindowTies},
+		{"EmptyInputs", testEmptyInputs},
+		{"ParquetRoundTrip", testParquetRoundTrip},
+		{"InputFromAnyBucket", testInputFromAnyBucket},
+		{"ReadParquetUnionsByName", testUnionByName},
+		{"Describe", testDescribe},
+		{"Fingerprint", testFingerprint},
+		{"ErrorsNameTheStatement", testErrors},
+		{"TempDir", testTempDir},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newEngine(t))
+		})
+	}
+}
+
+func session(t *testing.T, e engine.Engine) engine.Session {
+	t.Helper()
+	s, err := e.Session(t.Context())
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func exec(t *testing.T, s engine.Session, q string) {
+	t.Helper()
+	if err := s.Exec(t.Context(), q); err != nil {
+		t.Fatalf("Exec(%s): %v", q, err)
+	}
+}
+
+// rows returns every row of q, copied.
+func rows(t *testing.T, s engine.Session, q string) [][]any {
+	t.Helper()
+	var out [][]any
+	if err := s.Each(t.Context(), q, func(row []any) error {
+		out = append(out, slices.Clone(row))
+		return nil
+	}); err != nil {
+		t.Fatalf("Each(%s): %v", q, err)
+	}
+	return out
+}
+
+func testSessionsArePrivate(t *testing.T, e engine.Engine) {
+	a, b := session(t, e), session(t, e)
+	exec(t, a, "CREATE OR REPLACE TEMP VIEW mine AS SELECT 1 AS x")
+	if err := b.Exec(t.Context(), "SELECT x FROM mine"); err == nil {
+		t.Error("a session sees another session's temporary view")
+	}
+	exec(t, b, "CREATE OR REPLACE TEMP VIEW mine AS SELECT 2 AS x")
+	var x int64
+	if err := a.QueryRow(t.Context(), "SELECT x FROM mine", &x); err != nil || x != 1 {
+		t.Errorf("first session's view = %d, %v; want 1 (the second session's view replaced it?)", x, err)
+	}
+	a.Close()
+	c := session(t, e)
+	if err := c.Exec(t.Context(), "SELECT x FROM mine"); err == nil {
+		t.Error("a new session sees a closed session's temporary view")
+	}
+}
+
+func testValuesAndNulls(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	got := rows(t, s, `SELECT id, CAST(n AS BIGINT) AS n, CAST(f AS DOUBLE) AS f, s, b FROM (VALUES
+  (1, 7, 1.5, 'a', true),
+  (2, NULL, NULL, NULL, NULL),
+  (3, -9223372036854775807, -0.25, '', false)) AS t(id, n, f, s, b) ORDER BY id`)
+	want := [][]any{
+		{int64(1), int64(7), 1.5, "a", true},
+		{int64(2), nil, nil, nil, nil},
+		{int64(3), int64(-9223372036854775807), -0.25, "", false},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		for j := range want[i] {
+			var id int64
+			if err := engine.Scan(got[i][:1], &id); err != nil {
+				t.Fatal(err)
+			}
+			if !sameValue(got[i][j], want[i][j]) {
+				t.Errorf("row %d column %d = %#v (%T), want %#v (%T)", i+1, j+1, got[i][j], got[i][j], want[i][j], want[i][j])
+			}
+		}
+	}
+	// Scan: NULL leaves the zero value, *any tells NULL apart, a wrong type is an error.
+	var n int64 = 42
+	var v any = "x"
+	if err := engine.Scan(got[1][1:2], &n); err != nil || n != 0 {
+		t.Errorf("Scan(NULL into *int64) = %d, %v; want 0", n, err)
+	}
+	if err := engine.Scan(got[1][1:2], &v); err != nil || v != nil {
+		t.Errorf("Scan(NULL into *any) = %v, %v; want nil", v, err)
+	}
+	var str string
+	if err := engine.Scan(got[0][1:2], &str); err == nil {
+		t.Error("Scan of a BIGINT into *string succeeded")
+	}
+}
+
+// sameValue compares engine values, integers of any width as int64.
+func sameValue(got, want any) bool {
+	if w, ok := want.(int64); ok {
+		var g int64
+		return engine.Scan([]any{got}, &g) == nil && got != nil && g == w
+	}
+	return got == want
+}
+
+func testUnicode(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	for _, text := range []string{"Việt Nam", "日本語", "emoji 🦆 duck", "Zürich", "a'b\"c", "tab\tand\nnewline", "e\u0301"} {
+		var got string
+		var chars int64
+		q := fmt.Sprintf("SELECT %s, length(%[1]s)", engine.Literal(text))
+		if err := s.QueryRow(t.Context(), q, &got, &chars); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if got != text {
+			t.Errorf("round trip of %q gave %q", text, got)
+		}
+		if want := int64(len([]rune(text))); chars != want {
+			t.Errorf("length(%q) = %d, want %d characters", text, chars, want)
+		}
+	}
+	var up, low string
+	if err := s.QueryRow(t.Context(), "SELECT upper('việt zürich'), lower('VIỆT ZÜRICH')", &up, &low); err != nil {
+		t.Fatal(err)
+	}
+	if up != "VIỆT ZÜRICH" || low != "việt zürich" {
+		t.Errorf("upper/lower of non-ASCII text: %q %q", up, low)
+	}
+}
+
+func testTimestamps(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	var ts time.Time
+	var d time.Time
+	var next time.Time
+	q := `SELECT CAST('2024-12-31 23:59:59.999999' AS TIMESTAMP),
+  CAST(CAST('2024-12-31 23:59:59.999999' AS TIMESTAMP) AS DATE),
+  CAST(CAST('2024-02-28' AS DATE) + INTERVAL 1 DAY AS DATE)`
+	if err := s.QueryRow(t.Context(), q, &ts, &d, &next); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2024, 12, 31, 23, 59, 59, 999999000, time.UTC)
+	if !ts.Equal(want) || ts.UTC() != want {
+		t.Errorf("timestamp = %v, want %v (no time-zone shift)", ts, want)
+	}
+	if y, m, dd := d.Date(); y != 2024 || m != 12 || dd != 31 {
+		t.Errorf("date of the last microsecond of 2024 = %v, want 2024-12-31", d)
+	}
+	if y, m, dd := next.Date(); y != 2024 || m != 2 || dd != 29 {
+		t.Errorf("2024-02-28 + 1 day = %v, want the leap day", next)
+	}
+	var before, at bool
+	if err := s.QueryRow(t.Context(), `SELECT CAST('2024-01-14 23:59:59' AS TIMESTAMP) < CAST('2024-01-15' AS DATE),
+  CAST('2024-01-15 00:00:00' AS TIMESTAMP) = CAST(CAST('2024-01-15' AS DATE) AS TIMESTAMP)`, &before, &at); err != nil {
+		t.Fatal(err)
+	}
+	if !before || !at {
+		t.Errorf("a version boundary at midnight: before=%v at=%v, want both true", before, at)
+	}
+}
+
+func testRounding(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	for _, c := range []struct {
+		expr string
+		want float64
+	}{
+		{"ROUND(CAST(2.5 AS DOUBLE))", 3},
+		{"ROUND(CAST(-2.5 AS DOUBLE))", -3},
+		{"ROUND(CAST(0.12345 AS DOUBLE), 4)", 0.1235},
+		{"CAST(7 AS DOUBLE) / 2", 3.5},
+		{"CAST(1 AS BIGINT) / CAST(4 AS BIGINT)", 0.25},
+	} {
+		var got float64
+		if err := s.QueryRow(t.Context(), "SELECT "+c.expr, &got); err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%s = %v, want %v", c.expr, got, c.want)
+		}
+	}
+}
+
+func testWindowTies(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	got := rows(t, s, `WITH v AS (SELECT * FROM (VALUES ('a', 2, 'x'), ('a', 2, 'y'), ('a', 1, 'z'), ('b', NULL, 'w'), ('b', 5, 'v')) AS t(k, n, tie))
+SELECT k, tie, ROW_NUMBER() OVER (PARTITION BY k ORDER BY n DESC NULLS LAST, tie DESC) AS rn,
+       RANK() OVER (PARTITION BY k ORDER BY n DESC NULLS LAST) AS rk
+FROM v ORDER BY k, rn`)
+	want := "[[a y 1 1] [a x 2 1] [a z 3 3] [b v 1 1] [b w 2 2]]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("window ranks = %v, want %s", got, want)
+	}
+}
+
+func testEmptyInputs(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	const empty = "SELECT * FROM (VALUES (1, 'a')) AS t(id, s) WHERE id < 0"
+	if got := rows(t, s, empty); len(got) != 0 {
+		t.Errorf("Each over no rows called f %d times", len(got))
+	}
+	objs, err := s.Objects(t.Context(), empty, nil)
+	if err != nil || objs == nil || len(objs) != 0 {
+		t.Errorf("Objects over no rows = %#v, %v; want an empty, non-nil list", objs, err)
+	}
+	files, err := s.WriteParquet(t.Context(), empty, 0)
+	if err != nil || len(files) != 0 {
+		t.Errorf("WriteParquet of no rows = %v, %v; want no files", files, err)
+	}
+	if fp, err := s.Fingerprint(t.Context(), nil, nil); err != nil || fp != "0:0" {
+		t.Errorf("Fingerprint of no files = %q, %v; want 0:0", fp, err)
+	}
+	var n, sum any
+	if err := s.QueryRow(t.Context(), "SELECT COUNT(*), SUM(id) FROM ("+empty+") e", &n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if !sameValue(n, int64(0)) || sum != nil {
+		t.Errorf("COUNT, SUM over no rows = %v, %v; want 0, NULL", n, sum)
+	}
+}
+
+// writeSample writes rows id 1..n with a text and a nullable column and returns the files.
+func writeSample(t *testing.T, s engine.Session, n int) []engine.ParquetFile {
+	t.Helper()
+	var vals []string
+	for i := 1; i <= n; i++ {
+		txt := "NULL"
+		if i%3 != 0 {
+			txt = engine.Literal(fmt.Sprintf("row %d ✓", i))
+		}
+		vals = append(vals, fmt.Sprintf("(%d, %s, CAST('2024-01-%02d' AS DATE))", i, txt, 1+i%28))
+	}
+	files, err := s.WriteParquet(t.Context(), "SELECT CAST(id AS BIGINT) AS id, s, d FROM (VALUES "+strings.Join(vals, ", ")+") AS t(id, s, d)", 0)
+	if err != nil {
+		t.Fatalf("WriteParquet: %v", err)
+	}
+	return files
+}
+
+func testParquetRoundTrip(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	files := writeSample(t, s, 50)
+	var total int64
+	var paths []string
+	for _, f := range files {
+		if _, err := os.Stat(f.Path); err != nil {
+			t.Errorf("WriteParquet returned %s, which is not a local file: %v", f.Path, err)
+		}
+		total += f.Rows
+		paths = append(paths, f.Path)
+	}
+	if total != 50 || len(files) == 0 {
+		t.Fatalf("%d files with %d rows, want 50 rows", len(files), total)
+	}
+	var n, nulls, idSum int64
+	var maxS string
+	q := "SELECT COUNT(*), CAST(SUM(CASE WHEN s IS NULL THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(id) AS BIGINT), MAX(s) FROM " + engine.ReadParquet(paths)
+	if err := s.QueryRow(t.Context(), q, &n, &nulls, &idSum, &maxS); err != nil {
+		t.Fatal(err)
+	}
+	if n != 50 || nulls != 16 || idSum != 50*51/2 || maxS != "row 8 ✓" {
+		t.Errorf("read back %d rows, %d NULLs, id sum %d, max %q; want 50, 16, 1275, row 8 ✓", n, nulls, idSum, maxS)
+	}
+}
+
+func testInputFromAnyBucket(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	files := writeSample(t, s, 10)
+	data, err := os.ReadFile(files[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string]storage.Bucket{"memory": storage.NewMemory(), "local": local} {
+		const key = "silver/t/run_date=2024-01-01/part-0.parquet"
+		if err := storage.PutBytes(t.Context(), b, key, data); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		refs, err := engine.Inputs(t.Context(), e, b, []string{key}, dir)
+		if err != nil {
+			t.Fatalf("%s: Inputs: %v", name, err)
+		}
+		var n int64
+		if err := s.QueryRow(t.Context(), "SELECT COUNT(*) FROM "+engine.ReadParquet(refs), &n); err != nil || n != files[0].Rows {
+			t.Errorf("%s bucket: read %d rows through Input, %v; want %d", name, n, err, files[0].Rows)
+		}
+		if _, err := engine.Inputs(t.Context(), e, b, []string{"silver/t/missing.parquet"}, dir); !storage.IsNotFound(err) {
+			t.Errorf("%s bucket: Input of a missing object = %v, want a not-found error", name, err)
+		}
+	}
+}
+
+func testUnionByName(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	a, err := s.WriteParquet(t.Context(), "SELECT * FROM (VALUES (1, 'x')) AS t(id, s)", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.WriteParquet(t.Context(), "SELECT * FROM (VALUES ('y', 2, true)) AS t(s, id, added)", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rows(t, s, "SELECT id, s, added FROM "+engine.ReadParquet([]string{a[0].Path, b[0].Path})+" ORDER BY id")
+	if fmt.Sprint(got) != "[[1 x <nil>] [2 y true]]" {
+		t.Errorf("partitions written with different schemas read back as %v; want columns matched by name, NULL where absent", got)
+	}
+}
+
+func testDescribe(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	cols, err := s.Describe(t.Context(), "(SELECT CAST(1 AS BIGINT) AS id, 'x' AS name, CAST(NULL AS TIMESTAMP) AS ts) AS d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name)
+		if c.Type == "" {
+			t.Errorf("column %s has no type", c.Name)
+		}
+	}
+	if strings.Join(names, ",") != "id,name,ts" {
+		t.Errorf("Describe names %v, want id,name,ts in order", names)
+	}
+}
+
+func testFingerprint(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	write := func(q string) []string {
+		files, err := s.WriteParquet(t.Context(), q, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range files {
+			out = append(out, f.Path)
+		}
+		return out
+	}
+	fp := func(files []string, exclude ...string) string {
+		v, err := s.Fingerprint(t.Context(), files, exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	base := write("SELECT * FROM (VALUES (1, 'a', 10), (2, 'b', 20)) AS t(id, s, audit)")
+	shuffled := write("SELECT * FROM (VALUES (2, 'b', 99), (1, 'a', 98)) AS t(id, s, audit)")
+	changed := write("SELECT * FROM (VALUES (1, 'a', 10), (2, 'c', 20)) AS t(id, s, audit)")
+	if fp(base, "audit") != fp(shuffled, "audit") {
+		t.Error("the same business rows in another order, with other audit values, fingerprint differently")
+	}
+	if fp(base) == fp(shuffled) {
+		t.Error("a changed column that is not excluded does not change the fingerprint")
+	}
+	if fp(base, "audit") == fp(changed, "audit") {
+		t.Error("a changed business value does not change the fingerprint")
+	}
+	if !strings.HasPrefix(fp(base), "2:") {
+		t.Errorf("fingerprint %q does not start with the row count", fp(base))
+	}
+}
+
+func testErrors(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	const bad = "SELECT no_such_column FROM (VALUES (1)) AS t(x)"
+	for name, err := range map[string]error{
+		"Exec":     s.Exec(t.Context(), bad),
+		"QueryRow": s.QueryRow(t.Context(), bad, new(any)),
+		"Each":     s.Each(t.Context(), bad, func([]any) error { return nil }),
+	} {
+		var se *engine.SQLError
+		if !errors.As(err, &se) || se.SQL != bad {
+			t.Errorf("%s of a bad statement: %v; want an *engine.SQLError carrying the statement", name, err)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := s.Each(t.Context(), "SELECT * FROM (VALUES (1), (2), (3)) AS t(x)", func([]any) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("an error from f: Each returned %v after %d calls; want it at once", err, calls)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.Exec(ctx, "SELECT 1"); err == nil {
+		t.Error("Exec with a canceled context succeeded")
+	}
+}
+
+func testTempDir(t *testing.T, e engine.Engine) {
+	a, err := e.TempDir("x/y z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.TempDir("x/y z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Errorf("two TempDir calls gave the same directory %s", a)
+	}
+	for _, d := range []string{a, b} {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			t.Errorf("TempDir %s is not a directory: %v", d, err)
+		}
+		if filepath.Base(filepath.Dir(d)) == "x" {
+			t.Errorf("TempDir %s nests the prefix's slash as a folder", d)
+		}
+	}
+}
