@@ -225,7 +225,7 @@ func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Co
 		return nil, err
 	}
 	defer s.Close()
-	described, err := s.Describe(ctx, "read_parquet("+engine.FilePath(p)+")")
+	described, err := s.Describe(ctx, c.Engine.Dialect().ReadParquet([]string{p}))
 	if err != nil {
 		return nil, err
 	}

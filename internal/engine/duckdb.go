@@ -336,18 +336,6 @@ func (d *DuckDB) Input(ctx context.Context, b storage.BucketReader, key, dir str
 	return path, nil
 }
 
-// ReadParquet is the relation over local Parquet files that every layer reads with: columns
-// unioned by name (partitions written with different schemas stack), and no hive-partition
-// columns guessed from the lake's run_date=… paths (run_date comes from the files or the
-// manifest, never from a path).
-func ReadParquet(paths []string) string {
-	q := make([]string, len(paths))
-	for i, p := range paths {
-		q[i] = FilePath(p)
-	}
-	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
-}
-
 // FilePath quotes a local file path for the engine's file readers (read_csv, read_parquet,
 // parquet_file_metadata …). They expand glob patterns, so a path is never handed over as it
 // is: a lake at /data/w* would also read /data/wz, and one at /data/gl[ab] only /data/gla.

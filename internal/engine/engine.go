@@ -29,6 +29,9 @@ type Engine interface {
 	// needs a local copy. The caller removes dir when done.
 	Input(ctx context.Context, b storage.BucketReader, key, dir string) (string, error)
 
+	// Dialect is the engine's spelling of what portable SQL cannot say.
+	Dialect() Dialect
+
 	// TempDir creates a fresh local scratch directory (downloads, footers); the caller removes
 	// it when done, and Close removes whatever is left.
 	TempDir(prefix string) (string, error)

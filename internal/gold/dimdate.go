@@ -90,7 +90,7 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	}
 	st.Metrics["sources_scanned"] = scanned
 	if len(sources) > 0 {
-		q, err := render("dim_date", "data_range", struct{ Sources []dateSource }{sources})
+		q, err := j.render("dim_date", "data_range", struct{ Sources []dateSource }{sources})
 		if err != nil {
 			return b.wrap(err)
 		}
@@ -134,7 +134,7 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	}
 
 	now := j.now().UTC().Truncate(time.Microsecond)
-	q, err := render("dim_date", "build", struct {
+	q, err := j.render("dim_date", "build", struct {
 		Start, End string
 		Now, D     string
 	}{rng[0].String(), rng[1].String(), tsLiteral(now), dateLiteral(d)})
@@ -145,7 +145,7 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	if err != nil {
 		return b.wrap(err)
 	}
-	if err := b.create(ctx, "VIEW", "next_dim", sch.project(rowsOf(files, sch))); err != nil {
+	if err := b.create(ctx, "VIEW", "next_dim", sch.project(rowsOf(b.j.Engine.Dialect(), files, sch))); err != nil {
 		return b.wrap(err)
 	}
 	if err := b.dimDateStats(ctx, "next_dim", st); err != nil {
@@ -165,7 +165,7 @@ func (b *build) dimDateStats(ctx context.Context, rel string, st *DimStats) erro
 			return b.wrap(err)
 		}
 	}
-	q, err := render("dim_date", "stats", nil)
+	q, err := b.j.render("dim_date", "stats", nil)
 	if err != nil {
 		return b.wrap(err)
 	}

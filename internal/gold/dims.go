@@ -99,7 +99,7 @@ func (j *Job) buildDim(ctx context.Context, spec dimSpec, d lake.Date, st *DimSt
 	data := dimData{Key: spec.key, SK: spec.sk, Tracked: spec.tracked.names(), Type1: spec.type1.names(),
 		D: dateLiteral(d), TS: midnight(d), End: endOfTime, Now: tsLiteral(now), HW: hw}
 
-	source, err := render(spec.name, "source", data)
+	source, err := j.render(spec.name, "source", data)
 	if err != nil {
 		return b.wrap(err)
 	}
@@ -127,11 +127,11 @@ func (j *Job) buildDim(ctx context.Context, spec dimSpec, d lake.Date, st *DimSt
 	}
 
 	// The new version: every row in schema order, the Unknown member included.
-	dimSQL, err := render(model, "dim", data)
+	dimSQL, err := j.render(model, "dim", data)
 	if err != nil {
 		return b.wrap(err)
 	}
-	unknown, err := render(spec.name, "unknown", data)
+	unknown, err := j.render(spec.name, "unknown", data)
 	if err != nil {
 		return b.wrap(err)
 	}
@@ -148,14 +148,14 @@ FROM (%[4]s) u LEFT JOIN (SELECT * FROM dim_committed WHERE %[5]s = 0) z ON true
 	if err != nil {
 		return b.wrap(err)
 	}
-	if err := b.create(ctx, "VIEW", "next_dim", sch.project(rowsOf(files, sch))); err != nil {
+	if err := b.create(ctx, "VIEW", "next_dim", sch.project(rowsOf(b.j.Engine.Dialect(), files, sch))); err != nil {
 		return b.wrap(err)
 	}
 	if err := b.integrity(ctx, spec, data); err != nil {
 		return err
 	}
 
-	stats, err := render("dim_stats", "stats", struct {
+	stats, err := j.render("dim_stats", "stats", struct {
 		dimData
 		Unique string
 		SCD2   bool
@@ -214,7 +214,7 @@ WHERE n.last_observed_date IS DISTINCT FROM c.last_observed_date`, spec.sk))
 // scd2 creates hits (the observation of each key against its version effective on d),
 // next_obs (where the history a backfill splits resumes), pieces and versions (models/scd2.sql).
 func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimState, st *DimStats) error {
-	q, err := render("scd2", "hits", data)
+	q, err := b.j.render("scd2", "hits", data)
 	if err != nil {
 		return b.wrap(err)
 	}
@@ -241,7 +241,7 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 		return err
 	}
 	for _, step := range []string{"pieces", "versions"} {
-		q, err := render("scd2", step, data)
+		q, err := b.j.render("scd2", step, data)
 		if err != nil {
 			return b.wrap(err)
 		}
@@ -296,7 +296,7 @@ DELETE FROM pending WHERE k IN (SELECT k FROM next_obs)`, midnight(l), open, spe
 
 // type1 creates merged: committed rows full-outer-joined with the observation (models/type1.sql).
 func (b *build) type1(ctx context.Context, data dimData) error {
-	q, err := render("type1", "merged", data)
+	q, err := b.j.render("type1", "merged", data)
 	if err != nil {
 		return b.wrap(err)
 	}
@@ -307,7 +307,7 @@ func (b *build) type1(ctx context.Context, data dimData) error {
 // Unknown member, unique surrogate keys, and for SCD2 contiguous, non-empty, maximally merged
 // versions with exactly one current version per key.
 func (b *build) integrity(ctx context.Context, spec dimSpec, data dimData) error {
-	q, err := render("dim_stats", "integrity", struct {
+	q, err := b.j.render("dim_stats", "integrity", struct {
 		dimData
 		SCD2 bool
 	}{data, spec.scd2})

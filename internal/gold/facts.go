@@ -146,7 +146,7 @@ func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *Fa
 		}
 	}
 
-	q, err := render(spec.name, "build", data)
+	q, err := j.render(spec.name, "build", data)
 	if err != nil {
 		return b.wrap(err)
 	}
@@ -161,7 +161,7 @@ func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *Fa
 		}
 	}
 	for _, c := range spec.checks {
-		cq, err := render(spec.name, "check "+c, data)
+		cq, err := j.render(spec.name, "check "+c, data)
 		if err != nil {
 			return b.wrap(err)
 		}
@@ -171,7 +171,7 @@ func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *Fa
 		}
 		rep.DataQuality = append(rep.DataQuality, CheckResult{CheckName: c, CheckPassed: n == 0, Violations: n})
 	}
-	mq, err := render(spec.name, "metrics", data)
+	mq, err := j.render(spec.name, "metrics", data)
 	if err != nil {
 		return b.wrap(err)
 	}

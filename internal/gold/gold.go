@@ -184,7 +184,7 @@ func (b *build) committed(ctx context.Context, name, dir string, sch schema) (m 
 	if len(paths) == 0 {
 		return m, found, b.create(ctx, "VIEW", name, sch.empty())
 	}
-	rel := readParquet(paths)
+	rel := b.j.Engine.Dialect().ReadParquet(paths)
 	if missing, err := b.missingColumns(ctx, rel, sch); err != nil {
 		return m, found, err
 	} else if len(missing) > 0 {
@@ -277,11 +277,11 @@ func parquetFiles(files []engine.ParquetFile) []string {
 }
 
 // rowsOf is a relation over written files, or sch's empty relation when there are none.
-func rowsOf(files []engine.ParquetFile, sch schema) string {
+func rowsOf(dl engine.Dialect, files []engine.ParquetFile, sch schema) string {
 	if len(files) == 0 {
 		return "(" + sch.empty() + ")"
 	}
-	return readParquet(parquetFiles(files))
+	return dl.ReadParquet(parquetFiles(files))
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

@@ -10,18 +10,22 @@ import (
 	"github.com/metalake/metalake/internal/engine"
 )
 
+// The models are portable SQL (CTEs, joins, window functions, CASE, IS DISTINCT FROM, VALUES)
+// plus the template functions of the engine's dialect (engine.Funcs: date_series, iso_dow …)
+// and the column-list helpers below; an engine brings its dialect, the models stay as they are.
+//
 //go:embed models/*.sql
 var modelFiles embed.FS
 
-// render executes the block named block of models/{file}.sql with data. Each model file holds
-// named blocks ({{define "name"}}…{{end}}): the SELECT that builds a table, its metrics, its
-// checks.
-func render(file, block string, data any) (string, error) {
+// render executes the block named block of models/{file}.sql with data, in the dialect of the
+// job's engine. Each model file holds named blocks ({{define "name"}}…{{end}}): the SELECT that
+// builds a table, its metrics, its checks.
+func (j *Job) render(file, block string, data any) (string, error) {
 	text, err := modelFiles.ReadFile("models/" + file + ".sql")
 	if err != nil {
 		return "", fmt.Errorf("gold model %s: %w", file, err)
 	}
-	funcs := dialectFuncs()
+	funcs := engine.Funcs(j.Engine.Dialect())
 	for k, v := range portableFuncs() {
 		funcs[k] = v
 	}

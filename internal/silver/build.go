@@ -70,7 +70,7 @@ func (b *build) render(name string) (string, error) {
 		}
 		return "", fmt.Errorf("param %q is not declared in the %s contract", p, b.t.Name)
 	}
-	tpl, err := template.New(name).Funcs(modelFuncs(param)).Option("missingkey=error").Parse(text)
+	tpl, err := template.New(name).Funcs(modelFuncs(b.j.Engine.Dialect(), param)).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return "", b.contractErr("model %s: %w", name, err)
 	}
@@ -213,7 +213,7 @@ func (b *build) stateSchema(ctx context.Context) error {
 // dedup creates carried (silver(P) ∪ held(P)) and winners: the first version per key of
 // new ∪ carried by the dedup order, with the key's first and last ingestion dates.
 func (b *build) dedup(ctx context.Context, carriedMain, carriedHeld *partitionInput) error {
-	carried, err := carriedSQL(ctx, b.s, b.stateCols.without("__drop"), carriedMain, carriedHeld)
+	carried, err := carriedSQL(ctx, b.s, b.j.Engine.Dialect(), b.stateCols.without("__drop"), carriedMain, carriedHeld)
 	if err != nil {
 		return b.fail(err)
 	}
@@ -301,7 +301,7 @@ func (b *build) cleanAndEnrich(ctx context.Context, deps map[string]partitionInp
 		return nil, err
 	}
 	for _, dep := range b.t.DependsOn {
-		if err := b.exec(ctx, "VIEW", "silver_"+dep, "SELECT * FROM "+readParquet(deps[dep].paths)); err != nil {
+		if err := b.exec(ctx, "VIEW", "silver_"+dep, "SELECT * FROM "+b.j.Engine.Dialect().ReadParquet(deps[dep].paths)); err != nil {
 			return nil, err
 		}
 	}
@@ -367,7 +367,7 @@ func (b *build) account(ctx context.Context, out, held []engine.ParquetFile) err
 		rep.HeldCount += f.Rows
 	}
 	if len(held) > 0 {
-		err := b.s.Each(ctx, "SELECT held_reason, COUNT(*) FROM "+readParquet(filePaths(held))+" GROUP BY held_reason", func(row []any) error {
+		err := b.s.Each(ctx, "SELECT held_reason, COUNT(*) FROM "+b.j.Engine.Dialect().ReadParquet(filePaths(held))+" GROUP BY held_reason", func(row []any) error {
 			var code string
 			var n int64
 			err := engine.Scan(row, &code, &n)
@@ -394,7 +394,7 @@ func (b *build) account(ctx context.Context, out, held []engine.ParquetFile) err
 // reportFields computes not_in_latest_snapshot, cleaning_strategies and the contract's
 // metrics over the written rows (relation output).
 func (b *build) reportFields(ctx context.Context, out []engine.ParquetFile) error {
-	rel := "SELECT * FROM " + readParquet(filePaths(out))
+	rel := "SELECT * FROM " + b.j.Engine.Dialect().ReadParquet(filePaths(out))
 	if len(out) == 0 {
 		rel = strings.Replace(b.outSQL, "WHERE __drop IS NULL", "WHERE false", 1)
 	}

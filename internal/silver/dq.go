@@ -138,7 +138,7 @@ func (q *DQ) view(ctx context.Context, s engine.Session, table string, d lake.Da
 	if err != nil {
 		return err
 	}
-	return s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW silver_%s AS SELECT * FROM %s", table, readParquet(paths)))
+	return s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW silver_%s AS SELECT * FROM %s", table, q.Engine.Dialect().ReadParquet(paths)))
 }
 
 func (q *DQ) check(ctx context.Context, s engine.Session, c dqCheck, d lake.Date, unavailable error) (any, error) {
@@ -149,7 +149,7 @@ func (q *DQ) check(ctx context.Context, s engine.Session, c dqCheck, d lake.Date
 	if !ok {
 		return nil, fmt.Errorf("model %s not found", c.model)
 	}
-	tpl, err := template.New(c.model).Funcs(modelFuncs(func(p string) (string, error) {
+	tpl, err := template.New(c.model).Funcs(modelFuncs(q.Engine.Dialect(), func(p string) (string, error) {
 		return "", fmt.Errorf("param %q: DQ models have no params", p)
 	})).Option("missingkey=error").Parse(text)
 	if err != nil {

@@ -139,7 +139,7 @@ func (j *Job) bronzeInSQL(ctx context.Context, s engine.Session, t Table, parts 
 		if len(p.paths) == 0 {
 			continue
 		}
-		src := readParquet(p.paths)
+		src := j.Engine.Dialect().ReadParquet(p.paths)
 		have, err := describe(ctx, s, "SELECT * FROM "+src)
 		if err != nil {
 			return "", err
@@ -163,7 +163,7 @@ func (j *Job) bronzeInSQL(ctx context.Context, s engine.Session, t Table, parts 
 // held back at P, projected on the state columns (NULL where an older partition lacks one),
 // with their __drop code (NULL for silver rows; a held row keeps the code of a row-cleaning
 // drop, while a date-relative hold is judged again).
-func carriedSQL(ctx context.Context, s engine.Session, state columns, main, held *partitionInput) (string, error) {
+func carriedSQL(ctx context.Context, s engine.Session, dl engine.Dialect, state columns, main, held *partitionInput) (string, error) {
 	proj := func(have map[string]bool, drop string) string {
 		var cols []string
 		for _, c := range state {
@@ -180,7 +180,7 @@ func carriedSQL(ctx context.Context, s engine.Session, state columns, main, held
 		if p == nil || len(p.paths) == 0 {
 			continue
 		}
-		src := readParquet(p.paths)
+		src := dl.ReadParquet(p.paths)
 		have, err := describe(ctx, s, "SELECT * FROM "+src)
 		if err != nil {
 			return "", err

@@ -45,6 +45,9 @@ func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
 		{"Fingerprint", testFingerprint},
 		{"ErrorsNameTheStatement", testErrors},
 		{"TempDir", testTempDir},
+		{"DialectRegex", testDialectRegex},
+		{"DialectDays", testDialectDays},
+		{"DialectJSONLists", testDialectJSONLists},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,7 +305,7 @@ func testParquetRoundTrip(t *testing.T, e engine.Engine) {
 	}
 	var n, nulls, idSum int64
 	var maxS string
-	q := "SELECT COUNT(*), CAST(SUM(CASE WHEN s IS NULL THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(id) AS BIGINT), MAX(s) FROM " + engine.ReadParquet(paths)
+	q := "SELECT COUNT(*), CAST(SUM(CASE WHEN s IS NULL THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(id) AS BIGINT), MAX(s) FROM " + e.Dialect().ReadParquet(paths)
 	if err := s.QueryRow(t.Context(), q, &n, &nulls, &idSum, &maxS); err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +336,7 @@ func testInputFromAnyBucket(t *testing.T, e engine.Engine) {
 			t.Fatalf("%s: Inputs: %v", name, err)
 		}
 		var n int64
-		if err := s.QueryRow(t.Context(), "SELECT COUNT(*) FROM "+engine.ReadParquet(refs), &n); err != nil || n != files[0].Rows {
+		if err := s.QueryRow(t.Context(), "SELECT COUNT(*) FROM "+e.Dialect().ReadParquet(refs), &n); err != nil || n != files[0].Rows {
 			t.Errorf("%s bucket: read %d rows through Input, %v; want %d", name, n, err, files[0].Rows)
 		}
 		if _, err := engine.Inputs(t.Context(), e, b, []string{"silver/t/missing.parquet"}, dir); !storage.IsNotFound(err) {
@@ -352,7 +355,7 @@ func testUnionByName(t *testing.T, e engine.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := rows(t, s, "SELECT id, s, added FROM "+engine.ReadParquet([]string{a[0].Path, b[0].Path})+" ORDER BY id")
+	got := rows(t, s, "SELECT id, s, added FROM "+e.Dialect().ReadParquet([]string{a[0].Path, b[0].Path})+" ORDER BY id")
 	if fmt.Sprint(got) != "[[1 x <nil>] [2 y true]]" {
 		t.Errorf("partitions written with different schemas read back as %v; want columns matched by name, NULL where absent", got)
 	}
@@ -457,6 +460,99 @@ func testTempDir(t *testing.T, e engine.Engine) {
 		}
 		if filepath.Base(filepath.Dir(d)) == "x" {
 			t.Errorf("TempDir %s nests the prefix's slash as a folder", d)
+		}
+	}
+}
+
+// value runs "SELECT expr" and returns its one value.
+func value(t *testing.T, s engine.Session, expr string) any {
+	t.Helper()
+	var v any
+	if err := s.QueryRow(t.Context(), "SELECT "+expr, &v); err != nil {
+		t.Fatalf("SELECT %s: %v", expr, err)
+	}
+	return v
+}
+
+func testDialectRegex(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	for _, c := range []struct {
+		text, pattern string
+		want          any
+	}{
+		{"'abc'", "a.c", true},
+		{"'abc'", "b", false}, // entirely, not somewhere
+		{"'US'", "[A-Z]{2}", true},
+		{"'USA'", "[A-Z]{2}", false},
+		{"'Việt'", `\p{L}+`, true},
+		{"''", "[A-Z]*", true},
+		{"CAST(NULL AS VARCHAR)", "a", nil},
+	} {
+		if got := value(t, s, d.Matches(c.text, c.pattern)); got != c.want {
+			t.Errorf("Matches(%s, %q) = %v, want %v", c.text, c.pattern, got, c.want)
+		}
+	}
+	for _, c := range []struct{ text, pattern, want string }{
+		{"'a1b22c333'", "[0-9]+", "abc"},
+		{"'  spaced  out '", `^\s+|\s+$`, "spaced  out"},
+		{"'tag—with—dashes'", "—", "tagwithdashes"},
+		{"'nothing'", "[0-9]", "nothing"},
+	} {
+		if got := value(t, s, d.RegexpRemove(c.text, c.pattern)); got != c.want {
+			t.Errorf("RegexpRemove(%s, %q) = %q, want %q (every match removed)", c.text, c.pattern, got, c.want)
+		}
+	}
+}
+
+func testDialectDays(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	for _, c := range []struct {
+		ts, day string
+		want    any
+	}{
+		{"TIMESTAMP '2024-01-01 23:59:59'", "DATE '2024-01-02'", int64(1)},
+		{"TIMESTAMP '2024-01-02 00:00:00'", "DATE '2024-01-02'", int64(0)},
+		{"TIMESTAMP '2024-03-01 00:00:01'", "DATE '2024-02-28'", int64(-2)},
+		{"TIMESTAMP '2023-01-01 12:00:00'", "DATE '2024-01-01'", int64(365)},
+		{"CAST(NULL AS TIMESTAMP)", "DATE '2024-01-01'", nil},
+	} {
+		got := value(t, s, d.DaysBetween(c.ts, c.day))
+		if (c.want == nil) != (got == nil) || c.want != nil && !sameValue(got, c.want) {
+			t.Errorf("DaysBetween(%s, %s) = %v, want %v", c.ts, c.day, got, c.want)
+		}
+	}
+	got := rows(t, s, "SELECT CAST(d AS VARCHAR), "+d.ISODayOfWeek("d")+" FROM "+d.DateSeries("2024-02-26", "2024-03-03")+" AS s ORDER BY d")
+	want := "[[2024-02-26 1] [2024-02-27 2] [2024-02-28 3] [2024-02-29 4] [2024-03-01 5] [2024-03-02 6] [2024-03-03 7]]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("DateSeries over a leap week with ISODayOfWeek = %v, want %s", got, want)
+	}
+	if one := rows(t, s, "SELECT d FROM "+d.DateSeries("2030-12-31", "2030-12-31")+" AS s"); len(one) != 1 {
+		t.Errorf("DateSeries of one day gave %d rows, want 1 (inclusive)", len(one))
+	}
+}
+
+func testDialectJSONLists(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	exec(t, s, `CREATE OR REPLACE TEMP VIEW j AS SELECT * FROM (VALUES
+  (1, '["a","b","a"]'), (2, '[]'), (3, CAST(NULL AS VARCHAR)), (4, '["Việt Nam", "x,y"]')) AS t(id, tags)`)
+	list := d.JSONStringList("tags")
+	got := rows(t, s, fmt.Sprintf("SELECT id, tag, pos FROM (SELECT id, %s AS tag, %s AS pos FROM j) e ORDER BY id, pos",
+		d.Explode(list), d.ExplodePosition(list)))
+	want := "[[1 a 1] [1 b 2] [1 a 3] [4 Việt Nam 1] [4 x,y 2]]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("Explode with ExplodePosition = %v, want %s (empty and NULL lists give no row)", got, want)
+	}
+	for _, c := range []struct {
+		text string
+		want any
+	}{
+		{`'["a","b"]'`, int64(2)},
+		{`'[]'`, int64(0)},
+		{"CAST(NULL AS VARCHAR)", nil},
+	} {
+		got := value(t, s, d.JSONArrayLength(c.text))
+		if (c.want == nil) != (got == nil) || c.want != nil && !sameValue(got, c.want) {
+			t.Errorf("JSONArrayLength(%s) = %v, want %v", c.text, got, c.want)
 		}
 	}
 }

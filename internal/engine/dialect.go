@@ -1,0 +1,50 @@
+package engine
+
+// Dialect spells, for one engine, what portable SQL cannot: reading the lake's files and the
+// few functions whose names differ between engines. The layers' models are portable SQL (CTEs,
+// joins, window functions, CASE, IS DISTINCT FROM, VALUES) plus these, called as template
+// functions (Funcs); an engine brings its Dialect, the models stay as they are.
+type Dialect interface {
+	// ReadParquet is the relation over the Parquet objects refs (from Engine.Input): columns
+	// unioned by name, so partitions written with different schemas stack, and no partition
+	// columns guessed from run_date=… paths (run_date comes from the files or the manifest).
+	ReadParquet(refs []string) string
+
+	// Matches holds when the text expr matches the regular expression pattern entirely.
+	Matches(expr, pattern string) string
+	// RegexpRemove deletes every match of pattern from expr.
+	RegexpRemove(expr, pattern string) string
+	// DaysBetween is the number of calendar days from the date of timestamp ts to day (a DATE
+	// expression), negative when ts is later; NULL when ts is NULL.
+	DaysBetween(ts, day string) string
+	// DateSeries is a parenthesised relation with one DATE column d, one row per day from start
+	// to end (YYYY-MM-DD) inclusive.
+	DateSeries(start, end string) string
+	// ISODayOfWeek is the ISO day of the week of a DATE: 1 = Monday … 7 = Sunday.
+	ISODayOfWeek(expr string) string
+
+	// JSONStringList parses col, a JSON array of strings, into a list.
+	JSONStringList(col string) string
+	// JSONArrayLength is the number of elements of col, a JSON array; NULL when col is NULL or
+	// not JSON.
+	JSONArrayLength(col string) string
+	// Explode yields one row per element of list; ExplodePosition, in the same SELECT, the
+	// 1-based position of the element Explode yields. An empty or NULL list yields no row.
+	Explode(list string) string
+	ExplodePosition(list string) string
+}
+
+// Funcs returns d's spellings under the names the models call them by.
+func Funcs(d Dialect) map[string]any {
+	return map[string]any{
+		"matches":           d.Matches,
+		"regexp_remove":     d.RegexpRemove,
+		"days_between":      d.DaysBetween,
+		"date_series":       d.DateSeries,
+		"iso_dow":           d.ISODayOfWeek,
+		"json_string_list":  d.JSONStringList,
+		"json_array_length": d.JSONArrayLength,
+		"explode":           d.Explode,
+		"explode_position":  d.ExplodePosition,
+	}
+}

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// duckDialect is DuckDB's spelling of Dialect. It reads local files only: refs are paths.
+type duckDialect struct{}
+
+var _ Dialect = duckDialect{}
+
+// Dialect implements Engine.
+func (d *DuckDB) Dialect() Dialect { return duckDialect{} }
+
+func (duckDialect) ReadParquet(refs []string) string { return ReadParquet(refs) }
+
+func (duckDialect) Matches(expr, pattern string) string {
+	return fmt.Sprintf("regexp_full_match(%s, %s)", expr, Literal(pattern))
+}
+
+func (duckDialect) RegexpRemove(expr, pattern string) string {
+	return fmt.Sprintf("regexp_replace(%s, %s, '', 'g')", expr, Literal(pattern))
+}
+
+func (duckDialect) DaysBetween(ts, day string) string {
+	return fmt.Sprintf("date_diff('day', CAST(%s AS DATE), %s)", ts, day)
+}
+
+func (duckDialect) DateSeries(start, end string) string {
+	return fmt.Sprintf("(SELECT CAST(range AS DATE) AS d FROM range(DATE %s, DATE %s + INTERVAL 1 DAY, INTERVAL 1 DAY))",
+		Literal(start), Literal(end))
+}
+
+func (duckDialect) ISODayOfWeek(expr string) string { return "isodow(" + expr + ")" }
+
+func (duckDialect) JSONStringList(col string) string {
+	return fmt.Sprintf(`from_json(%s, '["VARCHAR"]')`, col)
+}
+
+func (duckDialect) JSONArrayLength(col string) string {
+	return fmt.Sprintf("json_array_length(TRY_CAST(%s AS JSON))", col)
+}
+
+func (duckDialect) Explode(list string) string { return "UNNEST(" + list + ")" }
+
+func (duckDialect) ExplodePosition(list string) string {
+	return "generate_subscripts(" + list + ", 1)"
+}
+
+// ReadParquet is DuckDB's relation over local Parquet files (Dialect.ReadParquet).
+func ReadParquet(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = FilePath(p)
+	}
+	return "read_parquet([" + strings.Join(q, ", ") + "], union_by_name = true, hive_partitioning = false)"
+}
