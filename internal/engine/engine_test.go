@@ -2,11 +2,15 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/engine/enginetest"
@@ -184,4 +188,31 @@ func TestDuckDBConformance(t *testing.T) {
 		t.Cleanup(func() { eng.Close() })
 		return eng
 	})
+}
+
+// TestJSONValue: every layer stores engine values in reports the same way.
+func TestJSONValue(t *testing.T) {
+	t.Parallel()
+	huge, _ := new(big.Int).SetString("123456789012345678901234567890", 10)
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{big.NewInt(42), "42"},
+		{huge, "123456789012345678901234567890"},
+		{int32(7), "7"},
+		{1.5, "1.5"},
+		{math.NaN(), "null"},
+		{math.Inf(1), "null"},
+		{time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), `"2024-01-15"`},
+		{time.Date(2024, 1, 15, 13, 4, 5, 123000, time.UTC), `"2024-01-15T13:04:05.000123"`},
+		{[]byte("raw"), `"raw"`},
+		{[]any{big.NewInt(1), nil}, "[1,null]"},
+		{map[string]any{"n": big.NewInt(3)}, `{"n":3}`},
+	} {
+		b, err := json.Marshal(engine.JSONValue(c.in))
+		if err != nil || string(b) != c.want {
+			t.Errorf("JSONValue(%v) encodes as %s, %v; want %s", c.in, b, err, c.want)
+		}
+	}
 }

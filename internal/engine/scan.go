@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"time"
 )
@@ -112,4 +114,53 @@ func toInt64(v any) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// JSONValue turns a value from Session.Each or Objects into the one a report stores, the same
+// way for every layer and every engine: integers of any width as int64 (a wider one, from a
+// SUM, as an exact json.Number), floats as float64 (NaN and infinities, which JSON cannot
+// hold, as null), a time at midnight as its date ("2006-01-02") and any other time as ISO 8601
+// without zone (the engine's timestamps are UTC), bytes as text, lists and structs element by
+// element.
+func JSONValue(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, int64:
+		return v
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64()
+		}
+		return json.Number(x.String())
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return x
+	case float32:
+		return JSONValue(float64(x))
+	case time.Time:
+		x = x.UTC()
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02T15:04:05.999999")
+	case []byte:
+		return string(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = JSONValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = JSONValue(e)
+		}
+		return out
+	}
+	if n, ok := toInt64(v); ok {
+		return n
+	}
+	return v
 }

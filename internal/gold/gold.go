@@ -239,7 +239,7 @@ func (b *build) publish(ctx context.Context, dir, attempt string, files []engine
 // queryObject runs a one-row query and returns its columns by name (JSON-friendly values).
 func (b *build) queryObject(ctx context.Context, q string) (map[string]any, error) {
 	defer b.timed(q)()
-	objs, err := b.s.Objects(ctx, q, jsonValue)
+	objs, err := b.s.Objects(ctx, q, engine.JSONValue)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,7 @@ package gold
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"strings"
-	"time"
 )
 
 // Statuses of stats and reports.
@@ -160,23 +158,3 @@ func (e *IntegrityError) Error() string {
 	return fmt.Sprintf("gold %s %s: dimension integrity violated (%s); nothing published", e.Table, e.RunDate, strings.Join(parts, ", "))
 }
 func (e *IntegrityError) Retryable() bool { return false }
-
-// jsonValue normalises engine scalars for JSON (HUGEINT arrives as *big.Int, dates as time).
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case *big.Int:
-		if x.IsInt64() {
-			return x.Int64()
-		}
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f
-	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
-		}
-		return x.Format("2006-01-02T15:04:05.999999")
-	case []byte:
-		return string(x)
-	}
-	return v
-}

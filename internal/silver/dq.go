@@ -159,7 +159,7 @@ func (q *DQ) check(ctx context.Context, s engine.Session, c dqCheck, d lake.Date
 	if err := tpl.Execute(&b, map[string]any{"RunDate": dateLiteral(d.String())}); err != nil {
 		return nil, err
 	}
-	rows, err := s.Objects(ctx, strings.TrimRight(strings.TrimSpace(b.String()), ";"), jsonValue)
+	rows, err := s.Objects(ctx, strings.TrimRight(strings.TrimSpace(b.String()), ";"), engine.JSONValue)
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,10 @@ package silver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
 	"strings"
-	"time"
+
+	"github.com/metalake/metalake/internal/engine"
 )
 
 // strategies fills cleaning_strategies: a DROP counts every row dropped with its code; any
@@ -57,7 +55,7 @@ func (b *build) metrics(ctx context.Context) error {
 			if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM output", m.SQL), &x); err != nil {
 				return b.contractErr("metric %s: %w", m.Name, err)
 			}
-			val = jsonValue(x)
+			val = engine.JSONValue(x)
 		case m.SQL != "":
 			out := map[string]any{}
 			err := b.s.Each(ctx, fmt.Sprintf("SELECT CAST(%s AS VARCHAR) AS k, %s AS v FROM output GROUP BY 1 ORDER BY 1", m.GroupBy, m.SQL), func(row []any) error {
@@ -65,7 +63,7 @@ func (b *build) metrics(ctx context.Context) error {
 				if k, ok := row[0].(string); ok {
 					name = k
 				}
-				out[name] = jsonValue(row[1])
+				out[name] = engine.JSONValue(row[1])
 				return nil
 			})
 			if err != nil {
@@ -73,7 +71,7 @@ func (b *build) metrics(ctx context.Context) error {
 			}
 			val = out
 		default:
-			list, err := b.s.Objects(ctx, m.Rows, jsonValue)
+			list, err := b.s.Objects(ctx, m.Rows, engine.JSONValue)
 			if err != nil {
 				return b.contractErr("metric %s: %w", m.Name, err)
 			}
@@ -89,24 +87,4 @@ func (b *build) metrics(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// jsonValue normalises engine scalars for JSON: HUGEINT arrives as *big.Int, timestamps as
-// time.Time, and NaN/Inf cannot be encoded.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case *big.Int:
-		return json.Number(x.String())
-	case time.Time:
-		// Models that want a date string cast to VARCHAR; a bare time is ISO 8601.
-		return x.UTC().Format("2006-01-02T15:04:05.999999")
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-		return x
-	case []byte:
-		return string(x)
-	}
-	return v
 }
