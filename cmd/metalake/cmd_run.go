@@ -12,6 +12,7 @@ import (
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/notify"
 	"github.com/metalake/metalake/internal/pipeline"
+	"github.com/metalake/metalake/internal/vacuum"
 )
 
 func cmdRun(ctx context.Context, a *app, args []string) error {
@@ -47,6 +48,16 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	r.SilverFull = *fullSilver
+	if *fullSilver {
+		// A full recomputation reads every bronze partition up to the date: after a vacuum
+		// removed some, it would compute a silver that silently lacks their keys.
+		if log, err := vacuum.ReadLog(ctx, r.Lake); err != nil {
+			return err
+		} else if n := len(log.Vacuums); n > 0 {
+			return usagef("run: --full-silver on a vacuumed lake would miss the bronze of the removed dates (%s); rebuild from raw with run --date FIRST --to %s --force instead",
+				strings.Join(log.Vacuums[n-1].RemovedDates, ", "), from)
+		}
+	}
 	if latest {
 		if until, err = latestRawDate(ctx, r); err != nil {
 			return err

@@ -41,6 +41,7 @@ func commands() []command {
 		{"catalog", "show the lake's tables: schema versions, partitions, row counts", cmdCatalog},
 		{"serve", "run on a schedule (daily 02:00 Asia/Bangkok), catching up missed dates", cmdServe},
 		{"setup", "create or align an S3 lake's AWS resources (bucket policies, Glue databases, Athena workgroup)", cmdSetup},
+		{"vacuum", "remove the bronze and silver of old run dates (--keep-dates N | --before D), never what later runs need", cmdVacuum},
 	}
 }
 
