@@ -8,9 +8,9 @@ import (
 )
 
 func cmdIngest(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ingest", "ingest --lake L --date D --from DIR")
+	fs := a.flags("ingest", "ingest --lake L --date D --from DIR|FILE.zip")
 	date := fs.String("date", "", "ingestion date (YYYY-MM-DD)")
-	from := fs.String("from", "", "folder holding a Meta Kaggle download (Users.csv, Datasets.csv, …)")
+	from := fs.String("from", "", "folder or .zip of a Meta Kaggle download (Users.csv, Datasets.csv, … each as .csv or .csv.gz)")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}

@@ -279,6 +279,10 @@ func (src Source) validate() error {
 		if c.Header == "" || !identRe.MatchString(c.Name) {
 			return fmt.Errorf("source %s: column %q→%q: header and snake_case name required", src.Raw, c.Header, c.Name)
 		}
+		if h := strings.TrimSpace(c.Header); h != c.Header {
+			// File headers are trimmed before matching, so this one could never match.
+			return fmt.Errorf("source %s column %s: header %q has surrounding blanks: write %q", src.Raw, c.Name, c.Header, h)
+		}
 		if names[c.Name] {
 			return fmt.Errorf("source %s: column %q declared twice", src.Raw, c.Name)
 		}

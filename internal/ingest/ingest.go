@@ -12,9 +12,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -75,14 +72,21 @@ func CSVKey(table, date string) string { return PartitionDir(table, date) + tabl
 // ManifestKey is the key of the manifest describing CSVKey(table, date).
 func ManifestKey(table, date string) string { return PartitionDir(table, date) + "_manifest.json" }
 
-// Manifest is the content of _manifest.json.
+// Manifest is the content of _manifest.json. Bytes and SHA256 always describe the stored CSV,
+// which is the decompressed text when the download held a .csv.gz.
 type Manifest struct {
-	Table         string    `json:"table"`
-	IngestionDate string    `json:"ingestion_date"`
-	SourceName    string    `json:"source_name"` // file name in the download folder, e.g. Users.csv
-	Bytes         int64     `json:"bytes"`
-	SHA256        string    `json:"sha256"` // lowercase hex
-	IngestedAt    time.Time `json:"ingested_at"`
+	Table         string `json:"table"`
+	IngestionDate string `json:"ingestion_date"`
+	// SourceName is the file's name in the download folder (Users.csv, Users.csv.gz), or its
+	// member path inside Archive (meta-kaggle/Users.csv).
+	SourceName string `json:"source_name"`
+	// Archive is the base name of the .zip archive the file came from; empty for a folder.
+	Archive string `json:"archive,omitempty"`
+	// Compression is "gzip" for a .csv.gz source (stored decompressed), else empty.
+	Compression string    `json:"compression,omitempty"`
+	Bytes       int64     `json:"bytes"`
+	SHA256      string    `json:"sha256"` // lowercase hex
+	IngestedAt  time.Time `json:"ingested_at"`
 }
 
 // ReadManifest reads the manifest of one raw partition. A partition without a manifest (never
@@ -102,10 +106,10 @@ func ReadManifest(ctx context.Context, b storage.BucketReader, table, date strin
 // TableResult describes one ingested table.
 type TableResult struct {
 	Table       string
-	Source      string // path of the file read
+	Source      string // the file read: its path, or "ARCHIVE:MEMBER" for a member of a .zip
 	Key         string // key of the stored CSV
 	ManifestKey string
-	Bytes       int64
+	Bytes       int64  // of the stored (decompressed) CSV
 	SHA256      string // lowercase hex of the stored bytes
 }
 
@@ -114,61 +118,71 @@ type Result struct {
 	Date    string
 	Layout  Layout
 	Tables  []TableResult // in ingest order: users, datasets, tags, competitions, kernels, ...
-	Ignored []string      // entries of the folder that are not known raw tables (directories end in "/")
+	Ignored []string      // entries that are not known raw tables (directories end in "/"); member paths for an archive
 	// Removed lists partitions of this date that an earlier ingest wrote for a known table
-	// absent from this folder (e.g. dataset_versions when re-ingesting in the plan layout).
-	// They are deleted so the date's raw data is exactly what this folder holds.
+	// absent from this download (e.g. dataset_versions when re-ingesting in the plan layout).
+	// They are deleted so the date's raw data is exactly what this download holds.
 	Removed []string
 }
 
-// Ingest copies the raw tables found in fromDir into b under the given ingestion date
-// (YYYY-MM-DD). Nothing is written unless every file the layout requires is present.
-// Re-ingesting a date replaces its partitions.
-func Ingest(ctx context.Context, b storage.Bucket, date string, fromDir string) (Result, error) {
+// Ingest copies the raw tables found in from into b under the given ingestion date
+// (YYYY-MM-DD). from is a download folder or a .zip archive of one (Kaggle's meta-kaggle.zip,
+// its tables at the root or in one wrapping folder); each table is NAME.csv or a
+// gzip-compressed NAME.csv.gz, stored decompressed. Files are streamed, never held in memory.
+// Nothing is written unless every file the layout requires is present. Re-ingesting a date
+// replaces its partitions.
+func Ingest(ctx context.Context, b storage.Bucket, date string, from string) (Result, error) {
 	if err := validateDate(date); err != nil {
 		return Result{}, err
 	}
-	if fromDir == "" {
+	if from == "" {
 		return Result{}, fmt.Errorf("ingest %s: no raw folder given", date)
 	}
-	found, ignored, err := scanFolder(fromDir)
+	dl, err := openDownload(from)
 	if err != nil {
 		return Result{}, fmt.Errorf("ingest %s: %w", date, err)
 	}
+	if dl.close != nil {
+		defer dl.close()
+	}
 
 	// Without a datasets file the layout cannot be read; assume Kaggle (the real export) so
-	// the report lists every file such a folder would need.
+	// the report lists every file such a download would need.
 	layout := LayoutKaggle
-	if name, ok := found["datasets"]; ok {
-		if layout, err = detectLayout(filepath.Join(fromDir, name)); err != nil {
+	if f, ok := dl.found["datasets"]; ok {
+		if layout, err = detectLayout(f); err != nil {
 			return Result{}, fmt.Errorf("ingest %s: %w", date, err)
 		}
 	}
 
 	var missing []string
 	for _, s := range tableSpecs() {
-		if _, ok := found[s.table]; !ok && (!s.kaggleOnly || layout == LayoutKaggle) {
+		if _, ok := dl.found[s.table]; !ok && (!s.kaggleOnly || layout == LayoutKaggle) {
 			missing = append(missing, fmt.Sprintf("%s (%s)", s.source, s.table))
 		}
 	}
 	if len(missing) > 0 {
-		return Result{}, fmt.Errorf("ingest %s: missing raw files in %s: %s", date, fromDir, strings.Join(missing, ", "))
+		hint := ""
+		if dl.archive != "" && len(dl.found) == 0 {
+			hint = " (an archive's tables must be at its root or inside its one folder)"
+		}
+		return Result{}, fmt.Errorf("ingest %s: missing raw files in %s: %s%s", date, dl.where, strings.Join(missing, ", "), hint)
 	}
 
-	res := Result{Date: date, Layout: layout, Ignored: ignored}
+	res := Result{Date: date, Layout: layout, Ignored: dl.ignored}
 	for _, s := range tableSpecs() {
-		name, ok := found[s.table]
+		f, ok := dl.found[s.table]
 		if !ok {
 			continue
 		}
-		tr, err := ingestTable(ctx, b, s.table, date, filepath.Join(fromDir, name))
+		tr, err := ingestTable(ctx, b, date, dl.archive, f)
 		if err != nil {
 			return res, fmt.Errorf("ingest %s: %w", date, err)
 		}
 		res.Tables = append(res.Tables, tr)
 	}
 	for _, s := range tableSpecs() {
-		if _, ok := found[s.table]; ok {
+		if _, ok := dl.found[s.table]; ok {
 			continue
 		}
 		removed, err := removePartition(ctx, b, s.table, date)
@@ -192,74 +206,20 @@ func validateDate(date string) error {
 	return nil
 }
 
-// tableKey normalises a file's base name for matching: case and underscores are ignored, so
-// Users, USERS, users and DatasetVersions, dataset_versions, Dataset_Versions all match.
-func tableKey(base string) string {
-	return strings.ToLower(strings.ReplaceAll(base, "_", ""))
-}
-
-// scanFolder matches the folder's entries to known tables. found maps a table to its file name;
-// ignored lists the other entries.
-func scanFolder(dir string) (found map[string]string, ignored []string, err error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading raw folder: %w", err)
-	}
-	byKey := make(map[string]string)
-	for _, s := range tableSpecs() {
-		byKey[tableKey(s.table)] = s.table
-	}
-	found = make(map[string]string)
-	var dups []string
-	for _, e := range entries { // os.ReadDir sorts by name, so results are deterministic
-		name := e.Name()
-		ext := filepath.Ext(name)
-		table, known := byKey[tableKey(strings.TrimSuffix(name, ext))]
-		if !known || !strings.EqualFold(ext, ".csv") || !isFile(dir, e) {
-			if e.IsDir() {
-				name += "/"
-			}
-			ignored = append(ignored, name)
-			continue
-		}
-		if prev, ok := found[table]; ok {
-			dups = append(dups, fmt.Sprintf("%s and %s (%s)", prev, name, table))
-			continue
-		}
-		found[table] = name
-	}
-	if len(dups) > 0 {
-		return nil, nil, fmt.Errorf("ambiguous raw files in %s: %s", dir, strings.Join(dups, ", "))
-	}
-	return found, ignored, nil
-}
-
-// isFile reports whether the entry is a regular file or a symlink to one (downloads are often
-// linked into place).
-func isFile(dir string, e fs.DirEntry) bool {
-	if e.Type().IsRegular() {
-		return true
-	}
-	if e.Type()&fs.ModeSymlink == 0 {
-		return false
-	}
-	fi, err := os.Stat(filepath.Join(dir, e.Name()))
-	return err == nil && fi.Mode().IsRegular()
-}
-
 // maxHeaderLine bounds the read of the datasets header: a real header is a few hundred bytes,
 // and a file without line breaks must not be read whole (real Meta Kaggle files are gigabytes).
 const maxHeaderLine = 64 << 10
 
-// detectLayout reads only the header line of the datasets file: a Title column means the plan
-// layout.
-func detectLayout(path string) (Layout, error) {
-	f, err := os.Open(path)
+// detectLayout reads only the header line of the datasets file (decompressing only its start
+// when it is a .csv.gz): a Title column means the plan layout.
+func detectLayout(f rawFile) (Layout, error) {
+	rc, err := f.openCSV()
 	if err != nil {
 		return "", fmt.Errorf("reading datasets header: %w", err)
 	}
-	defer f.Close()
-	line, err := bufio.NewReaderSize(f, maxHeaderLine).ReadSlice('\n')
+	defer rc.Close()
+	path := f.where
+	line, err := bufio.NewReaderSize(rc, maxHeaderLine).ReadSlice('\n')
 	switch {
 	case errors.Is(err, bufio.ErrBufferFull):
 		return "", fmt.Errorf("reading datasets header of %s: no line break in the first %d bytes", path, maxHeaderLine)
@@ -284,24 +244,36 @@ func detectLayout(path string) (Layout, error) {
 	return LayoutKaggle, nil
 }
 
-// ingestTable streams one file to its raw partition and then writes its manifest.
-func ingestTable(ctx context.Context, b storage.Bucket, table, date, path string) (TableResult, error) {
+// ingestTable streams one file to its raw partition, decompressing a .csv.gz on the way, and
+// then writes its manifest. archive is the base name of the .zip it is a member of, or "".
+func ingestTable(ctx context.Context, b storage.Bucket, date, archive string, f rawFile) (TableResult, error) {
+	table := f.table
 	key, manifestKey := CSVKey(table, date), ManifestKey(table, date)
+
+	// Opened first, so a file that cannot even be opened (a .gz that is not gzip) leaves the
+	// previous partition as it was.
+	rc, err := f.openCSV()
+	if err != nil {
+		return TableResult{}, fmt.Errorf("%s: %w", table, err)
+	}
+	defer rc.Close()
 
 	// The old manifest goes first: between replacing the CSV and writing the new manifest, a
 	// reader must find no manifest rather than one describing the previous bytes.
 	if err := b.Delete(ctx, manifestKey); err != nil {
 		return TableResult{}, fmt.Errorf("%s: removing previous manifest: %w", table, err)
 	}
-
-	f, err := os.Open(path)
-	if err != nil {
-		return TableResult{}, fmt.Errorf("%s: %w", table, err)
-	}
-	defer f.Close()
-	src := &digestReader{r: f, h: sha256.New()}
+	src := &digestReader{r: rc, h: sha256.New()}
 	if err := b.Upload(ctx, key, src); err != nil {
-		return TableResult{}, fmt.Errorf("%s: storing %s: %w", table, path, err)
+		if src.err != nil {
+			// The source broke (a corrupt .gz or zip member, a disk error): say so, not just
+			// that the upload failed. Upload is atomic, so nothing partial was stored.
+			if corrupt(src.err) {
+				return TableResult{}, fmt.Errorf("%s: reading %s: the file is corrupt or truncated: %w", table, f.where, src.err)
+			}
+			return TableResult{}, fmt.Errorf("%s: reading %s: %w", table, f.where, src.err)
+		}
+		return TableResult{}, fmt.Errorf("%s: storing %s: %w", table, f.where, err)
 	}
 	sum := hex.EncodeToString(src.h.Sum(nil))
 
@@ -311,16 +283,20 @@ func ingestTable(ctx context.Context, b storage.Bucket, table, date, path string
 		return TableResult{}, fmt.Errorf("%s: checking stored CSV: %w", table, err)
 	}
 	if attrs.Size != src.n {
-		return TableResult{}, fmt.Errorf("%s: stored %s has %d bytes, read %d from %s", table, key, attrs.Size, src.n, path)
+		return TableResult{}, fmt.Errorf("%s: stored %s has %d bytes, read %d from %s", table, key, attrs.Size, src.n, f.where)
 	}
 
 	m := Manifest{
 		Table:         table,
 		IngestionDate: date,
-		SourceName:    filepath.Base(path),
+		SourceName:    f.name,
+		Archive:       archive,
 		Bytes:         src.n,
 		SHA256:        sum,
 		IngestedAt:    time.Now().UTC(),
+	}
+	if f.gzip {
+		m.Compression = "gzip"
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -331,7 +307,7 @@ func ingestTable(ctx context.Context, b storage.Bucket, table, date, path string
 	}
 	return TableResult{
 		Table:       table,
-		Source:      path,
+		Source:      f.where,
 		Key:         key,
 		ManifestKey: manifestKey,
 		Bytes:       src.n,
@@ -361,16 +337,21 @@ func removePartition(ctx context.Context, b storage.Bucket, table, date string) 
 }
 
 // digestReader hashes and counts the bytes as the upload reads them, so the file is read once
-// and never held in memory.
+// and never held in memory. It keeps the source's first error, so a failed upload can tell a
+// broken source from a broken store.
 type digestReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	err error
 }
 
 func (d *digestReader) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	d.h.Write(p[:n])
 	d.n += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) && d.err == nil {
+		d.err = err
+	}
 	return n, err
 }

@@ -113,6 +113,9 @@ func checkStatement(conn *sql.Conn, q string, depth int) error {
 	if err != nil {
 		var de *duckdb.Error
 		switch {
+		case !errors.As(err, &de) && err.Error() == "empty query":
+			// The driver's own refusal of a text with no statement in it (";", a stray byte).
+			return refused("the query is empty")
 		case !errors.As(err, &de) && strings.Contains(err.Error(), "multi-statement"):
 			// The driver's own refusal (not a DuckDB error) of a string holding several statements.
 			return refused("only one statement is allowed per query (PIVOT without an IN list counts as several: list the values, ON col IN (…))")

@@ -10,9 +10,12 @@ import (
 // DateLayout is the format of run dates and Spec.Start.
 const DateLayout = "2006-01-02"
 
-// maxScanDays bounds the search for the next fire. The rarest satisfiable schedule fires on
-// 29 February, which can be eight years apart (2096, then 2104).
-const maxScanDays = 9 * 366
+// maxScanDays bounds the search for the next fire. The rarest satisfiable schedules fire on
+// one date and weekday together ("0 0 */31 2 1": 1 February when it is a Monday — a field
+// written with * restricts with AND, as in Vixie cron), which can be eleven years apart (2027,
+// then 2038) and more across a century's skipped leap day; 29 February alone can be eight
+// (2096, then 2104). Thirty years covers the 28-year calendar cycle with room to spare.
+const maxScanDays = 30 * 366
 
 // Spec configures the scheduler (metalake.yaml's schedule section).
 type Spec struct {
@@ -107,7 +110,7 @@ func (s *Schedule) Next(after time.Time) time.Time {
 }
 
 // Prev returns the last fire time at or before t, or the zero time when there is none within
-// nine years.
+// thirty years.
 func (s *Schedule) Prev(t time.Time) time.Time {
 	day := civilDay(t.In(s.loc)).AddDate(0, 0, 1)
 	for i := 0; i < maxScanDays; i++ {
