@@ -12,9 +12,21 @@ MOTO_STAMP := bin/.moto-$(MOTO_VERSION)
 # installed into a virtualenv in ./bin/airflow.
 AIRFLOW_VERSION := 3.3.2
 AIRFLOW_STAMP := bin/.airflow-$(AIRFLOW_VERSION)
+# The Spark engine's tests run against a real Spark Connect server: PyPI's pyspark bundles Spark
+# (jars/, bin/spark-submit, the Connect server), pinned here and installed into a virtualenv in
+# ./bin/pyspark (a 456 MB download the first time); the server itself needs Java 17 or 21.
+PYSPARK_VERSION := 4.3.0
+PYSPARK_STAMP := bin/.pyspark-$(PYSPARK_VERSION)
 PYTHON ?= python3
+# The HTML report's chart library (Apache ECharts), pinned: `make echarts` re-fetches it from
+# npm and verifies it (internal/htmlreport/assets/README.md). The file is committed; the
+# build never downloads it.
+ECHARTS_VERSION := 6.1.0
+ECHARTS_TGZ_SHA256 := 681aff88cc1038c3fa941a3a53d1b177a52250b05335efc607d6105ae13be481
+ECHARTS_JS_SHA256 := 61f13280aba3161f77fc801bf5f9c786f55f10432153a0683fc5cc0700b013d5
+ECHARTS_DIR := internal/htmlreport/assets
 
-.PHONY: test build vet fmt bench demo
+.PHONY: test build vet fmt bench demo echarts
 
 build:
 	$(GO) build -o bin/metalake ./cmd/metalake
@@ -37,9 +49,15 @@ $(AIRFLOW_STAMP):
 	bin/airflow/bin/pip install --quiet --disable-pip-version-check "apache-airflow==$(AIRFLOW_VERSION)"
 	touch $@
 
-test: vet $(VERSITYGW_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP)
+$(PYSPARK_STAMP):
+	rm -rf bin/pyspark && $(PYTHON) -m venv bin/pyspark
+	bin/pyspark/bin/pip install --quiet --disable-pip-version-check "pyspark==$(PYSPARK_VERSION)"
+	touch $@
+
+test: vet $(VERSITYGW_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $(PYSPARK_STAMP)
 	METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw METALAKE_MOTO_SERVER=$(CURDIR)/bin/moto/bin/moto_server \
 	  METALAKE_AIRFLOW_PYTHON=$(CURDIR)/bin/airflow/bin/python \
+	  METALAKE_PYSPARK=$(CURDIR)/bin/pyspark \
 	  $(GO) test -count=1 -timeout 30m $(PKGS)
 
 bench:
@@ -47,3 +65,13 @@ bench:
 
 demo:
 	$(GO) run ./cmd/metalake demo
+
+echarts:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$$tmp" && npm pack --silent "echarts@$(ECHARTS_VERSION)" >/dev/null) && \
+	  echo "$(ECHARTS_TGZ_SHA256)  $$tmp/echarts-$(ECHARTS_VERSION).tgz" | sha256sum -c --quiet - && \
+	  tar -xzf "$$tmp/echarts-$(ECHARTS_VERSION).tgz" -C "$$tmp" && \
+	  echo "$(ECHARTS_JS_SHA256)  $$tmp/package/dist/echarts.common.min.js" | sha256sum -c --quiet - && \
+	  cp "$$tmp/package/dist/echarts.common.min.js" "$$tmp/package/LICENSE" "$$tmp/package/NOTICE" "$(ECHARTS_DIR)/" && \
+	  cp "$$tmp/package/licenses/LICENSE-d3" "$(ECHARTS_DIR)/" && \
+	  echo "echarts $(ECHARTS_VERSION): verified and copied to $(ECHARTS_DIR)"

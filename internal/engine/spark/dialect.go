@@ -1,0 +1,142 @@
+package spark
+
+import (
+	"fmt"
+	"hash/fnv"
+	"path/filepath"
+	"strings"
+)
+
+// Dialect is Spark SQL's spelling of engine.Dialect.
+type Dialect struct{}
+
+// literal quotes s as a Spark SQL string literal. A backslash escapes in Spark's literals (it
+// does not in DuckDB's, which engine.Literal writes), so a pattern such as \p{L} or \s is
+// written '\\p{L}', '\\s', and a quote \'.
+func literal(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// ident quotes s as a Spark SQL identifier.
+func ident(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// ReadParquet implements engine.Dialect: one file-source relation over all of refs with Parquet
+// schema merging, so files written with different columns are read by column name (NULL where
+// a file lacks a column), as DuckDB's union_by_name does. Spark SQL has no UNION BY NAME that
+// fills missing columns, and its parquet.`path` reads one path: several files become one glob,
+// their common directory followed by {rest1,rest2,…}. Each file's directory is its base path,
+// so no partition column is guessed from run_date=… directories.
+//
+// Limits: merging widens no types (a column INTEGER in one file and BIGINT in another fails,
+// where DuckDB widens it); and Hadoop's globs cannot escape a glob character inside {…}, so
+// files whose paths differ by parts holding one of \{}[]*? cannot be read together (the
+// statement fails saying so; the lake's own keys never contain them).
+func (Dialect) ReadParquet(refs []string) string {
+	const opts = " WITH ('mergeSchema' = 'true')"
+	switch len(refs) {
+	case 0:
+		return failing("ReadParquet: no files")
+	case 1:
+		return "parquet." + ident(globEscape(filepath.ToSlash(refs[0]))) + opts
+	}
+	paths := make([]string, len(refs))
+	for i, r := range refs {
+		paths[i] = filepath.ToSlash(r)
+	}
+	prefix := commonDir(paths)
+	rest := make([]string, len(paths))
+	for i, p := range paths {
+		rest[i] = p[len(prefix):]
+		if strings.ContainsAny(rest[i], `\{}[]*?`) {
+			return failing("ReadParquet: cannot read several files whose paths differ in a part holding a glob character: " + p)
+		}
+		rest[i] = strings.ReplaceAll(rest[i], ",", `\,`)
+	}
+	return "parquet." + ident(globEscape(prefix)+"{"+strings.Join(rest, ",")+"}") + opts
+}
+
+// failing is a relation whose first row fails with msg.
+func failing(msg string) string {
+	return "(SELECT * FROM VALUES (1) AS failing(x) WHERE raise_error(" + literal(msg) + ") IS NULL)"
+}
+
+// globEscape escapes Hadoop's glob characters in a path.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`\{}[]*?`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// commonDir is the longest directory prefix (ending in '/') shared by paths.
+func commonDir(paths []string) string {
+	prefix := paths[0]
+	for _, p := range paths[1:] {
+		for !strings.HasPrefix(p, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	return prefix[:strings.LastIndexByte(prefix, '/')+1]
+}
+
+// Matches implements engine.Dialect with Java's regular expressions (DuckDB's are RE2; the
+// patterns metalake uses mean the same in both). \z, not $, ends the match: $ would also match
+// before a final line break.
+func (Dialect) Matches(expr, pattern string) string {
+	return fmt.Sprintf("(%s RLIKE %s)", expr, literal(`^(?:`+pattern+`)\z`))
+}
+
+// RegexpRemove implements engine.Dialect.
+func (Dialect) RegexpRemove(expr, pattern string) string {
+	return fmt.Sprintf("regexp_replace(%s, %s, '')", expr, literal(pattern))
+}
+
+// DaysBetween implements engine.Dialect.
+func (Dialect) DaysBetween(ts, day string) string {
+	return fmt.Sprintf("datediff(%s, CAST(%s AS DATE))", day, ts)
+}
+
+// DateSeries implements engine.Dialect. An end before the start gives no row (Spark's sequence
+// would fail).
+func (Dialect) DateSeries(start, end string) string {
+	s, e := "DATE "+literal(start), "DATE "+literal(end)
+	return fmt.Sprintf("(SELECT explode(CASE WHEN %[1]s <= %[2]s THEN sequence(%[1]s, %[2]s, INTERVAL 1 DAY) END) AS d)", s, e)
+}
+
+// ISODayOfWeek implements engine.Dialect: Spark's dayofweek counts 1 = Sunday … 7 = Saturday.
+func (Dialect) ISODayOfWeek(expr string) string {
+	return fmt.Sprintf("((dayofweek(%s) + 5) %% 7 + 1)", expr)
+}
+
+// JSONStringList implements engine.Dialect.
+func (Dialect) JSONStringList(col string) string {
+	return fmt.Sprintf("from_json(%s, 'array<string>')", col)
+}
+
+// JSONArrayLength implements engine.Dialect.
+func (Dialect) JSONArrayLength(col string) string { return "json_array_length(" + col + ")" }
+
+// Explode implements engine.Dialect. Spark allows one row-generating function per SELECT item
+// and joins two in one SELECT as a cross product (DuckDB zips its UNNESTs), so Explode and
+// ExplodePosition cannot be two generators. Explode is instead one generator over
+// (element, position) pairs, aliased __explode_{hash of list}, followed by that alias's
+// element: "explode(…) AS __explode_h, __explode_h.v" — the caller's AS names the element —
+// and ExplodePosition refers to the position of the same alias (a lateral column alias).
+// The SELECT therefore has one extra column, __explode_h; a SELECT * over it sees it.
+func (Dialect) Explode(list string) string {
+	a := explodeAlias(list)
+	return fmt.Sprintf("explode(transform(%s, (__e, __i) -> named_struct('v', __e, 'p', __i + 1))) AS %s, %[2]s.v", list, a)
+}
+
+// ExplodePosition implements engine.Dialect (see Explode).
+func (Dialect) ExplodePosition(list string) string { return explodeAlias(list) + ".p" }
+
+func explodeAlias(list string) string {
+	h := fnv.New32a()
+	h.Write([]byte(list))
+	return fmt.Sprintf("__explode_%08x", h.Sum32())
+}

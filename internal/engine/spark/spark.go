@@ -1,0 +1,143 @@
+package spark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/storage"
+)
+
+var (
+	_ engine.Engine  = (*Engine)(nil)
+	_ engine.Session = (*session)(nil)
+	_ engine.Dialect = Dialect{}
+)
+
+// Options configure the Spark engine.
+type Options struct {
+	// Remote is the Spark Connect server, sc://host:port (config engine.spark.remote, env
+	// METALAKE_SPARK_REMOTE); parameters follow the port as in sc://host:15002/;token=…
+	Remote string
+	// WorkDir is the parent of the engine's private work directory (staged outputs, downloaded
+	// inputs); the server must see it at the same path. "" means os.TempDir(). The private
+	// directory is removed by Close.
+	WorkDir string
+	// Log receives one debug record per statement with its duration (nil: discard).
+	Log *slog.Logger
+}
+
+// Validate reports the first invalid option, naming the field and the fix.
+func (o Options) Validate() error {
+	if !strings.HasPrefix(o.Remote, "sc://") {
+		return fmt.Errorf("engine.spark.remote = %q: use the Spark Connect address, e.g. sc://localhost:15002", o.Remote)
+	}
+	return nil
+}
+
+// Engine runs SQL on a Spark Connect server. It is safe for concurrent use; every task takes
+// its own Session (its own Spark Connect session) on the engine's one connection.
+type Engine struct {
+	log     *slog.Logger
+	ch      sharedChannel
+	workDir string
+	seq     atomic.Int64
+}
+
+// workDirPrefix names work directories as DuckDB's do (metalake-engine-{pid}-…), so the sweep
+// of directories left by dead processes (engine.WorkDirPID) finds both engines' alike.
+const workDirPrefix = "metalake-engine-"
+
+// Open connects to the Spark Connect server at opts.Remote, checks that it answers and creates
+// a fresh private work directory.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ch, err := dial(opts.Remote)
+	if err != nil {
+		return nil, err
+	}
+	parent := opts.WorkDir
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		ch.conn.Close()
+		return nil, fmt.Errorf("engine work dir: %w", err)
+	}
+	work, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", workDirPrefix, os.Getpid()))
+	if err != nil {
+		ch.conn.Close()
+		return nil, fmt.Errorf("engine work dir: %w", err)
+	}
+	e := &Engine{log: log, ch: ch, workDir: work}
+	// A session and one statement: an unreachable or incompatible server fails here, naming
+	// the address, rather than in the first task.
+	s, err := e.Session(ctx)
+	if err == nil {
+		var version string
+		err = s.QueryRow(ctx, "SELECT version()", &version)
+		s.Close()
+		log.Debug("spark connect", "remote", opts.Remote, "version", version)
+	}
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("spark connect %s: %w", opts.Remote, err)
+	}
+	return e, nil
+}
+
+// Close implements engine.Engine: it closes the connection and removes the work directory.
+func (e *Engine) Close() error {
+	return errors.Join(e.ch.conn.Close(), os.RemoveAll(e.workDir))
+}
+
+// Dialect implements engine.Engine.
+func (e *Engine) Dialect() engine.Dialect { return Dialect{} }
+
+// TempDir implements engine.Engine: a fresh directory inside the work directory.
+func (e *Engine) TempDir(prefix string) (string, error) {
+	n := e.seq.Add(1)
+	dir := filepath.Join(e.workDir, fmt.Sprintf("%s-%d", sanitize(prefix), n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("engine temp dir: %w", err)
+	}
+	return dir, nil
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == '.' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// Input implements engine.Engine as DuckDB does: the object's own file when the bucket exposes
+// local paths, else a download into dir (its key's path under dir). The server reads these
+// paths itself, so here it must share this machine's file system; on a cluster Input would
+// return the lake's URI (s3a://bucket/key) instead and fetch nothing.
+func (e *Engine) Input(ctx context.Context, b storage.BucketReader, key, dir string) (string, error) {
+	if lp, ok := b.(storage.LocalPather); ok {
+		if p, ok := lp.LocalPath(key); ok {
+			return p, nil
+		}
+	}
+	path := filepath.Join(dir, filepath.FromSlash(key))
+	if err := storage.Download(ctx, b, key, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
