@@ -163,13 +163,14 @@ func formatList(formats []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// maxLineBytes bounds one CSV record: real Meta Kaggle descriptions reach megabytes.
-const maxLineBytes = 64 << 20
-
 // readCSVSQL materialises a raw CSV file as table `table` with the text columns c{i} of the
 // kept positions, in file order (DuckDB keeps insertion order, so rowid is the record's ordinal
 // among well-formed records). Field counts and quoting are checked on every field, text
 // encoding only on the kept ones; structurally broken records go to the reject table rejTable.
+//
+// Its max_line_size is maxLineBytes, but a record that long does not always reach the rejects
+// table, nor with its own text (rawread.go): such files are read through a rewritten copy.
+// The buffer is twice the limit, as DuckDB requires a larger one.
 func readCSVSQL(table, path string, ncols int, kept []int, rejTable, rejScan string) string {
 	cols := make([]string, ncols)
 	for i := range cols {
@@ -185,6 +186,37 @@ func readCSVSQL(table, path string, ncols int, kept []int, rejTable, rejScan str
   rejects_table = %s, rejects_scan = %s, max_line_size = %d, buffer_size = %d)`,
 		table, strings.Join(sel, ", "), engine.FilePath(path), strings.Join(cols, ", "),
 		engine.Literal(rejTable), engine.Literal(rejScan), maxLineBytes, 2*maxLineBytes)
+}
+
+// suspectRejectsSQL counts the structural rejects whose record DuckDB's reader may not have
+// delimited right, which send the file through the rewrite:
+//   - a record over its size limit (one that crosses its buffers loses track of quoting);
+//   - an unterminated quote whose reported text is cut at its 10,000-character cap (the
+//     record may run on for megabytes) or holds no quote at all (the text is another
+//     record's: the real one spans its buffers);
+//   - a record whose text ends in CR: in a file of LF lines, a CRLF after a quoted last field
+//     is not a read failure but "Value with unterminated quote found" for a valid record.
+func suspectRejectsSQL(rej string) string {
+	return fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE error_type = 'LINE SIZE OVER MAXIMUM' OR ends_with(csv_line, chr(13))
+  OR (error_type = 'UNQUOTED VALUE' AND (length(csv_line) >= %d OR strpos(csv_line, '"') = 0))`, rej, rejectTextBytes-16)
+}
+
+// replacedLinesSQL reads the (line, raw_line) file the rewrite writes for the records it
+// replaced by a placeholder. Its lines end in LF; saying so matters: left to guess, the
+// reader fails on a CR inside the quoted text of the first line.
+func replacedLinesSQL(side string) string {
+	return fmt.Sprintf(`read_csv(%s, columns = {'line': 'BIGINT', 'raw_line': 'VARCHAR'}, header = false,
+  auto_detect = false, delim = ',', quote = '"', escape = '"', new_line = '\n', strict_mode = true)`, engine.FilePath(side))
+}
+
+// restoreRejectTextSQL gives the rejects of replaced records their own raw text.
+func restoreRejectTextSQL(rej, side string) string {
+	return fmt.Sprintf("UPDATE %s SET csv_line = s.raw_line FROM %s s WHERE %s.line = s.line", rej, replacedLinesSQL(side), rej)
+}
+
+// matchedRejectsSQL counts the replaced records the reader rejected at their own line.
+func matchedRejectsSQL(rej, side string) string {
+	return fmt.Sprintf("SELECT COUNT(DISTINCT r.line) FROM %s r JOIN %s s ON r.line = s.line", rej, replacedLinesSQL(side))
 }
 
 // constantText is a text column holding s on every row. Typed as a one-value ENUM, the

@@ -1,9 +1,11 @@
 // Package bronze is the bronze layer: one job, driven by a table contract, that turns a raw
 // CSV snapshot into typed, validated, canonical rows.
 //
-// For run date D and a table it: recognises the raw layout by header names; reads the CSV with
-// the engine, capturing structurally broken records; parses every contract column strictly (a
-// value that does not parse is a reject reason, never a silent NULL); shapes the rows (lookups,
+// For run date D and a table it: recognises the raw layout by header names (refusing a file
+// that is not UTF-8 CSV text); reads the CSV with the engine, capturing structurally broken
+// records (through a rewritten copy when the engine cannot read the file as it is: mixed line
+// breaks, records of 64 MiB or more); parses every contract column strictly (a value that
+// does not parse is a reject reason, never a silent NULL); shapes the rows (lookups,
 // explosion) with the contract's SQL model; applies the rules in order (first failure wins);
 // publishes valid rows to bronze/{table}/run_date=D and every rejected row, with its reason,
 // raw values, file and line, to bronze/_rejects/{table}/run_date=D; and writes the report.

@@ -68,11 +68,12 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		}
 		return nil, fmt.Errorf("bronze %s %s: %w", table, d, err)
 	}
-	src, err := load(ctx, s, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, header, true, dateOnlyColumns(t))
+	src, err := load(ctx, s, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, tmp, header, true, dateOnlyColumns(t))
 	if err != nil {
 		return nil, contractErr(err)
 	}
 	defer src.drop(ctx, s)
+	j.logRewrite(table, d, src)
 
 	rep := &Report{Table: table, RunDate: d.String(), Layout: v.Layout, RejectThreshold: t.RejectThreshold,
 		SourceFiles: []string{src.key}, ExtraColumns: src.extras, Metrics: map[string]any{}, Sections: map[string]map[string]any{}}
@@ -286,9 +287,9 @@ func (j *Job) detect(ctx context.Context, t contract.Table, d lake.Date, tmp str
 		if err != nil {
 			return contract.Variant{}, "", nil, err
 		}
-		header, err := readHeader(path)
+		header, err := fileHeader(key, path)
 		if err != nil {
-			return contract.Variant{}, "", nil, &ContractError{Table: t.Name, RunDate: d.String(), Err: fmt.Errorf("%s: %w", key, err)}
+			return contract.Variant{}, "", nil, &ContractError{Table: t.Name, RunDate: d.String(), Err: err}
 		}
 		single := t
 		single.Variants = []contract.Variant{v}
@@ -327,15 +328,16 @@ func (j *Job) lookup(ctx context.Context, s engine.Session, t contract.Table, sr
 	if err != nil {
 		return LookupReport{}, err
 	}
-	header, err := readHeader(path)
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", key, err))
-	}
-	name := "lkt_" + src.Raw
-	l, err := load(ctx, s, name, src, key, path, header, false, nil)
+	header, err := fileHeader(key, path)
 	if err != nil {
 		return fail(err)
 	}
+	name := "lkt_" + src.Raw
+	l, err := load(ctx, s, name, src, key, path, tmp, header, false, nil)
+	if err != nil {
+		return fail(err)
+	}
+	j.logRewrite(t.Name, d, l)
 	k := engine.Ident(src.Key)
 	reason := fmt.Sprintf("COALESCE(__reason, CASE WHEN %s IS NULL THEN %s END)", k, engine.Literal(src.Key+" is null"))
 	if err := s.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged_%[1]s AS

@@ -24,6 +24,7 @@ type loaded struct {
 	kept       []int    // header positions materialised in the raw table (c{i})
 	structural int64    // structurally broken records
 	lineMap    string   // record-number map, when there are structural rejects
+	rewritten  string   // why the raw file was read through a rewritten copy ("" if not)
 }
 
 // lineSQL returns the expression of the source line of alias's rows (alias.__ord is the
@@ -35,10 +36,11 @@ func (l *loaded) lineSQL(alias string) (expr, join string) {
 	return lineFromBuckets(alias, alias+"_lm"), fmt.Sprintf(" JOIN %s %s_lm ON %s", l.lineMap, alias, bucketOf(alias, alias+"_lm"))
 }
 
-// load reads path (the object key) as source src into the session.
+// load reads path (the object key) as source src into the session; tmp is a scratch
+// directory (for a rewritten copy of the file, see readRaw).
 // dateOnly names the timestamp columns whose date-only helper the rules use (parsing a value a
 // second time costs real time at 25 M rows, so only they get one).
-func load(ctx context.Context, s engine.Session, name string, src contract.Source, key, path string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
+func load(ctx context.Context, s engine.Session, name string, src contract.Source, key, path, tmp string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
 	l := &loaded{name: name, raw: "raw_" + name, rej: "rej_" + name, key: key, header: header}
 	idx := map[string]int{}
 	for i, h := range header {
@@ -54,11 +56,8 @@ func load(ctx context.Context, s engine.Session, name string, src contract.Sourc
 			l.kept = append(l.kept, i)
 		}
 	}
-	if err := s.Exec(ctx, readCSVSQL(l.raw, path, len(header), l.kept, l.rej, "scan_"+name)); err != nil {
+	if err := l.readRaw(ctx, s, path, tmp); err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	if err := s.QueryRow(ctx, "SELECT COUNT(DISTINCT line) FROM "+l.rej, &l.structural); err != nil {
-		return nil, err
 	}
 
 	// Record numbers: rowid counts well-formed records only; every structural reject before a
@@ -219,6 +218,7 @@ func (l *loaded) drop(ctx context.Context, s engine.Session) {
 		"DROP TABLE IF EXISTS lines_" + l.name,
 		"DROP TABLE IF EXISTS " + l.raw,
 		"DROP TABLE IF EXISTS " + l.rej,
+		"DROP TABLE IF EXISTS " + l.scan(),
 	} {
 		_ = s.Exec(ctx, q)
 	}
