@@ -226,23 +226,6 @@ func constantText(s string) string {
 	return fmt.Sprintf("CAST(%[1]s AS ENUM(%[1]s))", engine.Literal(s))
 }
 
-// Shape-model template functions: list handling differs between engines.
-func dialectFuncs() map[string]any {
-	return map[string]any{
-		// json_string_list parses a JSON array column into a list of strings.
-		"json_string_list": func(col string) string {
-			return fmt.Sprintf(`from_json(%s, '["VARCHAR"]')`, col)
-		},
-		// explode yields one row per list element (zipped with explode_position in one SELECT).
-		"explode": func(list string) string { return "UNNEST(" + list + ")" },
-		// explode_position yields the 1-based position of the element explode yields.
-		"explode_position": func(list string) string { return "generate_subscripts(" + list + ", 1)" },
-		"json_array_length": func(col string) string {
-			return fmt.Sprintf("json_array_length(TRY_CAST(%s AS JSON))", col)
-		},
-	}
-}
-
 // lineBucket is the size of the ordinal ranges of the record-number map.
 const lineBucket = 4096
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -98,7 +97,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 	shapeSQL := "SELECT * FROM src"
 	if v.Shape != "" {
 		text, _ := j.Contracts.Shape(v.Shape)
-		if shapeSQL, err = render(v.Shape, text, src.typedCols); err != nil {
+		if shapeSQL, err = j.render(v.Shape, text, src.typedCols); err != nil {
 			return nil, err
 		}
 	}
@@ -425,7 +424,7 @@ func (j *Job) logSample(ctx context.Context, s engine.Session, src *loaded, tabl
 
 func (j *Job) metrics(ctx context.Context, s engine.Session, t contract.Table, v contract.Variant, rep *Report, rel map[string]string) error {
 	all := append(append([]contract.Metric(nil), t.Metrics...), v.Metrics...)
-	scalars, err := scalarMetrics(ctx, s, all, rel)
+	scalars, err := j.scalarMetrics(ctx, s, all, rel)
 	if err != nil {
 		return err
 	}
@@ -471,9 +470,9 @@ func (j *Job) metrics(ctx context.Context, s engine.Session, t contract.Table, v
 			if rep.Sections[m.Section] == nil {
 				rep.Sections[m.Section] = map[string]any{}
 			}
-			rep.Sections[m.Section][m.Name] = jsonNumber(val)
+			rep.Sections[m.Section][m.Name] = engine.JSONValue(val)
 		} else {
-			rep.Metrics[m.Name] = jsonNumber(val)
+			rep.Metrics[m.Name] = engine.JSONValue(val)
 		}
 	}
 	// The tags report names its counts the plan's way.
@@ -493,7 +492,7 @@ func metricWhere(m contract.Metric) string {
 
 // scalarMetrics evaluates the SQL metrics, one query per relation and filter: each query is a
 // full pass over the judged rows (the datasets statistics took three passes).
-func scalarMetrics(ctx context.Context, s engine.Session, metrics []contract.Metric, rel map[string]string) (map[string]any, error) {
+func (j *Job) scalarMetrics(ctx context.Context, s engine.Session, metrics []contract.Metric, rel map[string]string) (map[string]any, error) {
 	type pass struct {
 		from, where  string
 		names, exprs []string
@@ -504,7 +503,7 @@ func scalarMetrics(ctx context.Context, s engine.Session, metrics []contract.Met
 		if m.SQL == "" {
 			continue
 		}
-		expr, err := render(m.Name, m.SQL, nil)
+		expr, err := j.render(m.Name, m.SQL, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -535,19 +534,10 @@ func scalarMetrics(ctx context.Context, s engine.Session, metrics []contract.Met
 	return out, nil
 }
 
-// jsonNumber normalises engine scalars (HUGEINT arrives as *big.Int) for JSON.
-func jsonNumber(v any) any {
-	if b, err := json.Marshal(v); err == nil {
-		var n json.Number
-		if json.Unmarshal(b, &n) == nil {
-			return n
-		}
-	}
-	return v
-}
-
-func render(name, text string, srcCols []string) (string, error) {
-	funcs := dialectFuncs()
+// render executes a shape model or metric template in the dialect of the job's engine; cols
+// lists srcCols (the typed source's columns) qualified by an alias, minus the ones named.
+func (j *Job) render(name, text string, srcCols []string) (string, error) {
+	funcs := engine.Funcs(j.Engine.Dialect())
 	funcs["cols"] = func(alias string, except ...string) string {
 		skip := map[string]bool{}
 		for _, e := range except {
