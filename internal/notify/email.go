@@ -6,15 +6,19 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"os"
 	"strconv"
 	"strings"
@@ -148,7 +152,8 @@ func (e *email) send(conn net.Conn, msg []byte) error {
 }
 
 // compose renders the RFC 5322 message: a plain-text UTF-8 body (quoted-printable, so any
-// server accepts it) with the text and the summary as indented JSON.
+// server accepts it) with the text and the summary as indented JSON; with attachments, a
+// multipart/mixed message of that body and the files (base64).
 func (e *email) compose(m Message) ([]byte, error) {
 	var text strings.Builder
 	text.WriteString(body(m))
@@ -175,18 +180,73 @@ func (e *email) compose(m Message) ([]byte, error) {
 	header("Date", e.now().Format(time.RFC1123Z))
 	header("Message-ID", messageID(e.from.Address))
 	header("MIME-Version", "1.0")
+	header("Auto-Submitted", "auto-generated") // RFC 3834: no vacation auto-replies
+	if len(m.Attachments) > 0 {
+		return composeMixed(&b, text.String(), m.Attachments)
+	}
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
-	header("Auto-Submitted", "auto-generated") // RFC 3834: no vacation auto-replies
 	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(text.String())); err != nil {
-		return nil, err
-	}
-	if err := qp.Close(); err != nil {
+	if err := writeQP(&b, text.String()); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// composeMixed finishes the message in b (headers so far) as multipart/mixed: the text, then
+// each attachment.
+func composeMixed(b *bytes.Buffer, text string, files []Attachment) ([]byte, error) {
+	var parts bytes.Buffer
+	mw := multipart.NewWriter(&parts)
+	fmt.Fprintf(b, "Content-Type: multipart/mixed; boundary=%q\r\n\r\n", mw.Boundary())
+	w, err := mw.CreatePart(textproto.MIMEHeader{
+		"Content-Type":              {"text/plain; charset=utf-8"},
+		"Content-Transfer-Encoding": {"quoted-printable"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := writeQP(w, text); err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		ct, params, err := mime.ParseMediaType(f.ContentType)
+		if err != nil {
+			ct, params = "application/octet-stream", map[string]string{}
+		}
+		params["name"] = f.Name
+		w, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {mime.FormatMediaType(ct, params)},
+			"Content-Transfer-Encoding": {"base64"},
+			"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("attach %s: %w", f.Name, err)
+		}
+		enc := base64.StdEncoding.EncodeToString(f.Data)
+		for len(enc) > 76 { // RFC 2045 line length
+			if _, err := io.WriteString(w, enc[:76]+"\r\n"); err != nil {
+				return nil, err
+			}
+			enc = enc[76:]
+		}
+		if _, err := io.WriteString(w, enc+"\r\n"); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	b.Write(parts.Bytes())
+	return b.Bytes(), nil
+}
+
+func writeQP(w io.Writer, text string) error {
+	qp := quotedprintable.NewWriter(w)
+	if _, err := qp.Write([]byte(text)); err != nil {
+		return err
+	}
+	return qp.Close()
 }
 
 // oneLine keeps a header value on one line (no header injection through the subject).

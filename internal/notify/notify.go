@@ -2,9 +2,11 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -18,6 +20,19 @@ type Message struct {
 	Summary any
 	// Failed says whether the run failed; Config.On decides from it who is told.
 	Failed bool
+	// RunDate is the run date the message is about (YYYY-MM-DD); when empty, the summary's
+	// run_date. WithReport uses it.
+	RunDate string
+	// Attachments are files the e-mail carries (WithReport adds the HTML report); other
+	// channels cannot carry files.
+	Attachments []Attachment
+}
+
+// Attachment is one file of an e-mail.
+type Attachment struct {
+	Name        string // file name, e.g. metalake-2024-01-15.html
+	ContentType string // e.g. text/html; charset=utf-8
+	Data        []byte
 }
 
 // Notifier delivers a message.
@@ -29,7 +44,27 @@ type Notifier interface {
 type Option func(*options) error
 
 type options struct {
-	now func() time.Time
+	now       func() time.Time
+	report    ReportFunc
+	reportURL string
+}
+
+// ReportFunc renders the self-contained HTML report of a run date (metalake report --out).
+type ReportFunc func(ctx context.Context, runDate string) ([]byte, error)
+
+// WithReport adds the run's HTML report to the messages that are sent (not to those only
+// logged): render, when set, makes the report, attached to e-mails as
+// metalake-report-{date}.html; urlPattern, when set, is a fmt pattern of its address (serve's
+// "http://host:8080/report/%s"), linked in the text every channel sends. A report that fails
+// to render does not hold the message back: the text says why it is missing.
+func WithReport(render ReportFunc, urlPattern string) Option {
+	return func(o *options) error {
+		if urlPattern != "" && strings.Count(urlPattern, "%s") != 1 {
+			return fmt.Errorf("notify: report URL %q: want exactly one %%s for the run date", urlPattern)
+		}
+		o.report, o.reportURL = render, urlPattern
+		return nil
+	}
 }
 
 // WithClock sets the clock of the email Date header (default time.Now).
@@ -59,7 +94,7 @@ func New(c Config, getenv func(string) string, log *slog.Logger, opts ...Option)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &fanOut{cfg: c, log: log}
+	f := &fanOut{cfg: c, log: log, report: o.report, reportURL: o.reportURL}
 	if c.Webhook != nil {
 		w, err := newWebhook(*c.Webhook, getenv)
 		if err != nil {
@@ -91,16 +126,19 @@ type channel interface {
 }
 
 type fanOut struct {
-	cfg      Config
-	log      *slog.Logger
-	channels []channel
+	cfg       Config
+	log       *slog.Logger
+	channels  []channel
+	report    ReportFunc
+	reportURL string
 }
 
 func (f *fanOut) Notify(ctx context.Context, m Message) error {
 	_ = NewLog(f.log).Notify(ctx, m)
-	if !f.cfg.Wants(m.Failed) {
+	if !f.cfg.Wants(m.Failed) || len(f.channels) == 0 {
 		return nil
 	}
+	m = f.withReport(ctx, m)
 	var errs []error
 	for _, ch := range f.channels {
 		if err := ch.Notify(ctx, m); err != nil {
@@ -110,6 +148,45 @@ func (f *fanOut) Notify(ctx context.Context, m Message) error {
 		f.log.Info("notification sent", "channel", ch.String(), "subject", m.Subject)
 	}
 	return errors.Join(errs...)
+}
+
+// withReport links and attaches the run's report (WithReport) to a message about to be sent.
+func (f *fanOut) withReport(ctx context.Context, m Message) Message {
+	date := m.runDate()
+	if date == "" || (f.report == nil && f.reportURL == "") {
+		return m
+	}
+	if f.reportURL != "" {
+		m.Text = strings.TrimSpace(m.Text + "\nReport: " + fmt.Sprintf(f.reportURL, date))
+	}
+	if f.report == nil {
+		return m
+	}
+	html, err := f.report(ctx, date)
+	if err != nil {
+		f.log.Warn("report not attached", "run_date", date, "err", err)
+		m.Text = strings.TrimSpace(m.Text + "\n(The HTML report could not be attached: " + err.Error() + ")")
+		return m
+	}
+	m.Attachments = append(append([]Attachment(nil), m.Attachments...),
+		Attachment{Name: "metalake-report-" + date + ".html", ContentType: "text/html; charset=utf-8", Data: html})
+	return m
+}
+
+// runDate is RunDate, else the summary's run_date.
+func (m Message) runDate() string {
+	if m.RunDate != "" || m.Summary == nil {
+		return m.RunDate
+	}
+	b, err := json.Marshal(m.Summary)
+	if err != nil {
+		return ""
+	}
+	var s struct {
+		RunDate string `json:"run_date"`
+	}
+	_ = json.Unmarshal(b, &s)
+	return s.RunDate
 }
 
 // Log is the notifier that writes the message to a logger: at error level for a failed run.

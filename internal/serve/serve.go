@@ -1,7 +1,13 @@
-// Package serve is metalake's scheduler loop: it catches up missed run dates, then sleeps until
-// each fire time of the schedule and runs the date it processes (Airflow's ds: the day before),
-// waiting for late raw data up to a limit. Every dependency is injected (clock, sleep, the run
-// itself) so the loop is tested without waiting for real time.
+// Package serve is `metalake serve`: the scheduler loop and its read-only HTTP side.
+//
+// The loop (Loop) catches up missed run dates, then sleeps until each fire time of the
+// schedule and runs the date it processes (Airflow's ds: the day before), waiting for late raw
+// data up to a limit. Every dependency is injected (clock, sleep, the run itself) so the loop
+// is tested without waiting for real time.
+//
+// The HTTP side (HTTP, http.go) serves the run grid, the HTML report of any date, the catalog,
+// a rejects browser, Prometheus metrics and a health check, reading the lake through a view
+// that refuses every write (ReadOnly). It binds loopback unless a token is set (CheckAddress).
 package serve
 
 import (
