@@ -20,6 +20,7 @@ func (r *Runner) notify(ctx context.Context, d lake.Date) error {
 		Text: fmt.Sprintf("Run date %s finished with overall status %s (bronze %s, silver %s, gold %s).",
 			d, s.OverallStatus, s.Layers.Bronze.Status, s.Layers.Silver.Status, s.Layers.Gold.Status),
 		Summary: s,
+		RunDate: d.String(),
 		Failed:  s.OverallStatus != "SUCCESS",
 	}
 	n := r.Notifier
