@@ -118,7 +118,8 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		Parallelism: a.cfg.Pipeline.Parallelism, RetryDelay: a.cfg.Pipeline.RetryDelay,
 		BronzeRetries: a.cfg.Pipeline.Retries.Bronze, SilverRetries: a.cfg.Pipeline.Retries.Silver,
 		GoldRetries: a.cfg.Pipeline.Retries.Gold}
-	notifier, err := notify.New(a.cfg.Notify, os.Getenv, a.log)
+	// E-mails carry the date's HTML report (serve also links it, with its --report-url).
+	notifier, err := notify.New(a.cfg.Notify, os.Getenv, a.log, notify.WithReport(a.reportFunc(r), ""))
 	if err != nil {
 		return nil, usagef("notify: %v", err)
 	}
@@ -131,6 +132,9 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 		g := &deploy.GlueRegistrar{Lake: b, Glue: clients.Glue}
 		r.Registrar = g
 		lk.BeforeSweep = g.Relink // Athena moves to a rerun's files before the old ones go
+	}
+	if err := a.wireWarehouse(r); err != nil {
+		return nil, err
 	}
 	if progress {
 		r.Observe = newProgress(a.stdout, a.logFormat == "json").observe

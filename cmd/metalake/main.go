@@ -39,8 +39,9 @@ func commands() []command {
 		{"monitor", "show a date's monitoring report (freshness, anomalies, targets)", cmdMonitor},
 		{"report", "show a date's run summary and its reports (bronze, silver, gold, pipeline)", cmdReport},
 		{"catalog", "show the lake's tables: schema versions, partitions, row counts", cmdCatalog},
-		{"serve", "run on a schedule (daily 02:00 Asia/Bangkok), catching up missed dates", cmdServe},
+		{"serve", "run on a schedule (daily 02:00 Asia/Bangkok), catching up missed dates; --http serves the dashboard and /metrics", cmdServe},
 		{"setup", "create or align an S3 lake's AWS resources (bucket policies, Glue databases, Athena workgroup)", cmdSetup},
+		{"export", "load a date's gold into PostgreSQL or Redshift (--check compares the warehouse with the lake)", cmdExport},
 		{"vacuum", "remove the bronze and silver of old run dates (--keep-dates N | --before D), never what later runs need", cmdVacuum},
 	}
 }

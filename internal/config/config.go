@@ -16,6 +16,7 @@ import (
 
 	"github.com/metalake/metalake/internal/notify"
 	"github.com/metalake/metalake/internal/schedule"
+	"github.com/metalake/metalake/internal/warehouse"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -32,6 +33,9 @@ type Config struct {
 	Notify    notify.Config `yaml:"notify"`
 	Schedule  Schedule      `yaml:"schedule"`
 	Catalog   Catalog       `yaml:"catalog"`
+	// Warehouse is where metalake export and the export_warehouse task load gold (none by
+	// default); see docs/WAREHOUSE.md.
+	Warehouse warehouse.Config `yaml:"warehouse"`
 }
 
 // Catalog configures where crawled tables are published besides the lake's own _catalog/.
@@ -83,11 +87,12 @@ type Retries struct {
 // Default returns the built-in configuration.
 func Default() Config {
 	return Config{
-		Lake:     "./lake",
-		Engine:   Engine{MemoryLimit: "2200MB"},
-		Pipeline: Pipeline{Parallelism: runtime.NumCPU(), Retries: Retries{Bronze: 1, Silver: 2, Gold: 2}, RetryDelay: 30 * time.Second},
-		Notify:   notify.Config{On: "failure"},
-		Schedule: Schedule{Spec: schedule.DefaultSpec(), RawWait: 6 * time.Hour, RawPoll: 5 * time.Minute},
+		Lake:      "./lake",
+		Engine:    Engine{MemoryLimit: "2200MB"},
+		Pipeline:  Pipeline{Parallelism: runtime.NumCPU(), Retries: Retries{Bronze: 1, Silver: 2, Gold: 2}, RetryDelay: 30 * time.Second},
+		Notify:    notify.Config{On: "failure"},
+		Schedule:  Schedule{Spec: schedule.DefaultSpec(), RawWait: 6 * time.Hour, RawPoll: 5 * time.Minute},
+		Warehouse: warehouse.DefaultConfig(),
 	}
 }
 
@@ -157,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if c.Schedule.RawWait < 0 || c.Schedule.RawPoll <= 0 {
 		return fmt.Errorf("config: schedule.raw_wait = %s, raw_poll = %s: use durations such as 6h and 5m", c.Schedule.RawWait, c.Schedule.RawPoll)
+	}
+	if err := c.Warehouse.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	return nil
 }

@@ -65,10 +65,12 @@ func (r *Runner) graph(ctx context.Context, d lake.Date, done map[string]bool) (
 	goldState.resumeFrom(done)
 	tasks = append(tasks, r.goldTasks(d, "check_silver_completion", goldState)...)
 	tasks = append(tasks, r.monitorTask(d, silverSet, "validate_gold_outputs"))
+	exported := r.newExportRun(done)
+	tasks = append(tasks, r.exportTasks(d, "validate_gold_outputs", exported)...)
 	tasks = append(tasks,
-		dag.Task{ID: "pipeline_summary", Deps: []string{"check_bronze_completion", "check_silver_completion", "validate_gold_outputs", "monitor"}, AllDone: true,
+		dag.Task{ID: "pipeline_summary", Deps: append([]string{"check_bronze_completion", "check_silver_completion", "validate_gold_outputs", "monitor"}, r.exportIDs()...), AllDone: true,
 			Run: func(ctx context.Context) error {
-				return r.writePipelineSummary(ctx, d, built, silverState.summary(silverSet), goldState.summary())
+				return r.writePipelineSummary(ctx, d, built, silverState.summary(silverSet), goldState.summary(), exported.summary())
 			}},
 		dag.Task{ID: "notify", Deps: []string{"pipeline_summary"}, AllDone: true, Retries: 2, RetryDelay: r.RetryDelay,
 			Run: func(ctx context.Context) error { return r.notify(ctx, d) }},

@@ -43,6 +43,8 @@ type Runner struct {
 	// Registrar, when set, publishes every crawled table to an external catalog (Glue) in the
 	// catalog_{layer}_{table} tasks.
 	Registrar catalog.Registrar
+	// Warehouse, when set, adds the export_warehouse task (gold into PostgreSQL/Redshift).
+	Warehouse *Warehouse
 }
 
 // Options of one run.

@@ -24,6 +24,15 @@ type Layers struct {
 	Bronze LayerSummary `json:"bronze"`
 	Silver SilverLayer  `json:"silver"`
 	Gold   GoldLayer    `json:"gold"`
+	// Warehouse is the export_warehouse task's line, when a warehouse is configured.
+	Warehouse *WarehouseLayer `json:"warehouse,omitempty"`
+}
+
+// WarehouseLayer is the warehouse line: SUCCESS when this run (or the attempt --resume
+// continues) loaded the date's gold, FAILED when the load failed, NOT_RUN when an upstream
+// failure kept it from starting.
+type WarehouseLayer struct {
+	Status string `json:"status"`
 }
 
 // LayerSummary is the bronze line.
@@ -45,7 +54,7 @@ type SilverLayer struct {
 	Tables map[string]int64 `json:"tables"`
 }
 
-func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, built *bronzeRun, sl SilverLayer, gl GoldLayer) error {
+func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, built *bronzeRun, sl SilverLayer, gl GoldLayer, wl *WarehouseLayer) error {
 	var bs BronzeSummary
 	bronzeStatus := "FAILED"
 	if err := r.Lake.GetJSON(ctx, lake.ReportKey(lake.Bronze, d, "bronze_summary.json"), &bs); err == nil &&
@@ -58,7 +67,7 @@ func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, built *b
 		}
 	}
 	overall := "FAILED"
-	if bronzeStatus == "SUCCESS" && sl.Status == "SUCCESS" && gl.Status == "SUCCESS" {
+	if bronzeStatus == "SUCCESS" && sl.Status == "SUCCESS" && gl.Status == "SUCCESS" && (wl == nil || wl.Status == "SUCCESS") {
 		overall = "SUCCESS"
 	}
 	s := PipelineSummary{
@@ -70,8 +79,9 @@ func (r *Runner) writePipelineSummary(ctx context.Context, d lake.Date, built *b
 				Status: bronzeStatus, TotalInput: bs.Overall.TotalInput, TotalOutput: bs.Overall.TotalOutput,
 				RejectionRate: bs.Overall.OverallRejectionRate,
 			},
-			Silver: sl,
-			Gold:   gl,
+			Silver:    sl,
+			Gold:      gl,
+			Warehouse: wl,
 		},
 		OverallStatus: overall,
 	}
