@@ -321,19 +321,9 @@ func (s *duckSession) Describe(ctx context.Context, relation string) ([]Column, 
 	return out, err
 }
 
-// Input implements Engine: the object's own file when the bucket exposes local paths, else a
-// download into dir (its key's path under dir, so distinct keys never share a file).
+// Input implements Engine: DuckDB reads local files (LocalInput).
 func (d *DuckDB) Input(ctx context.Context, b storage.BucketReader, key, dir string) (string, error) {
-	if lp, ok := b.(storage.LocalPather); ok {
-		if p, ok := lp.LocalPath(key); ok {
-			return p, nil
-		}
-	}
-	path := filepath.Join(dir, filepath.FromSlash(key))
-	if err := storage.Download(ctx, b, key, path); err != nil {
-		return "", err
-	}
-	return path, nil
+	return LocalInput(ctx, b, key, dir)
 }
 
 // FilePath quotes a local file path for the engine's file readers (read_csv, read_parquet,

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/metalake/metalake/internal/storage"
@@ -89,6 +90,22 @@ func Inputs(ctx context.Context, eng Engine, b storage.BucketReader, keys []stri
 		refs[i] = ref
 	}
 	return refs, nil
+}
+
+// LocalInput is Engine.Input for an engine that reads local files: the object's own file when
+// the bucket exposes local paths, else a download into dir (its key's path under dir, so
+// distinct keys never share a file).
+func LocalInput(ctx context.Context, b storage.BucketReader, key, dir string) (string, error) {
+	if lp, ok := b.(storage.LocalPather); ok {
+		if p, ok := lp.LocalPath(key); ok {
+			return p, nil
+		}
+	}
+	path := filepath.Join(dir, filepath.FromSlash(key))
+	if err := storage.Download(ctx, b, key, path); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 // Options configure the embedded engine.

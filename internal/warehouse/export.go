@@ -190,9 +190,9 @@ func (e *Exporter) run(ctx context.Context, c conn, s step, st *loadState) error
 		st.manifests = append(st.manifests, s.manifest.key)
 	case s.missing != "":
 		return c.query(ctx, s.sql, func(vals []any) error {
-			n, ok := toInt64(vals[0])
-			if !ok {
-				return fmt.Errorf("count of %s: unexpected %T", s.missing, vals[0])
+			var n int64
+			if err := engine.Scan(vals[:1], &n); err != nil {
+				return fmt.Errorf("count of %s: %w", s.missing, err)
 			}
 			st.missing[s.missing] = n
 			st.res.Kept[s.missing] = n
@@ -263,18 +263,4 @@ func describeStep(s step) string {
 		q = q[:100] + "…"
 	}
 	return q
-}
-
-func toInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int:
-		return int64(x), true
-	}
-	return 0, false
 }

@@ -130,14 +130,5 @@ func sanitize(s string) string {
 // paths itself, so here it must share this machine's file system; on a cluster Input would
 // return the lake's URI (s3a://bucket/key) instead and fetch nothing.
 func (e *Engine) Input(ctx context.Context, b storage.BucketReader, key, dir string) (string, error) {
-	if lp, ok := b.(storage.LocalPather); ok {
-		if p, ok := lp.LocalPath(key); ok {
-			return p, nil
-		}
-	}
-	path := filepath.Join(dir, filepath.FromSlash(key))
-	if err := storage.Download(ctx, b, key, path); err != nil {
-		return "", err
-	}
-	return path, nil
+	return engine.LocalInput(ctx, b, key, dir)
 }
