@@ -17,6 +17,11 @@ AIRFLOW_STAMP := bin/.airflow-$(AIRFLOW_VERSION)
 # ./bin/pyspark (a 456 MB download the first time); the server itself needs Java 17 or 21.
 PYSPARK_VERSION := 4.3.0
 PYSPARK_STAMP := bin/.pyspark-$(PYSPARK_VERSION)
+# The network-fault tests put Toxiproxy (a TCP proxy that resets, stalls, cuts and slows
+# connections on demand) between metalake and the S3 server: pinned here (the same version as
+# its client package in go.mod), built into ./bin/toxiproxy.
+TOXIPROXY_VERSION := v2.5.0
+TOXIPROXY_STAMP := bin/.toxiproxy-$(TOXIPROXY_VERSION)
 PYTHON ?= python3
 # The HTML report's chart library (Apache ECharts), pinned: `make echarts` re-fetches it from
 # npm and verifies it (internal/htmlreport/assets/README.md). The file is committed; the
@@ -26,7 +31,7 @@ ECHARTS_TGZ_SHA256 := 681aff88cc1038c3fa941a3a53d1b177a52250b05335efc607d6105ae1
 ECHARTS_JS_SHA256 := 61f13280aba3161f77fc801bf5f9c786f55f10432153a0683fc5cc0700b013d5
 ECHARTS_DIR := internal/htmlreport/assets
 
-.PHONY: test build vet fmt bench demo echarts
+.PHONY: test build vet fmt bench bench-go demo echarts
 
 build:
 	$(GO) build -o bin/metalake ./cmd/metalake
@@ -37,6 +42,10 @@ vet:
 
 $(VERSITYGW_STAMP):
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+	touch $@
+
+$(TOXIPROXY_STAMP):
+	GOBIN=$(CURDIR)/bin/toxiproxy $(GO) install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
 	touch $@
 
 $(MOTO_STAMP):
@@ -54,13 +63,19 @@ $(PYSPARK_STAMP):
 	bin/pyspark/bin/pip install --quiet --disable-pip-version-check "pyspark==$(PYSPARK_VERSION)"
 	touch $@
 
-test: vet $(VERSITYGW_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $(PYSPARK_STAMP)
+test: vet $(VERSITYGW_STAMP) $(TOXIPROXY_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $(PYSPARK_STAMP)
 	METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw METALAKE_MOTO_SERVER=$(CURDIR)/bin/moto/bin/moto_server \
+	  METALAKE_TOXIPROXY=$(CURDIR)/bin/toxiproxy/server \
 	  METALAKE_AIRFLOW_PYTHON=$(CURDIR)/bin/airflow/bin/python \
 	  METALAKE_PYSPARK=$(CURDIR)/bin/pyspark \
 	  $(GO) test -count=1 -timeout 30m $(PKGS)
 
+# metalake bench: day 1 and day 2 of a generated 2 M-user lake against DuckDB's own CSV-to-Parquet
+# floor (docs/BENCHMARKS.md). bench-go runs the layers' go-test benchmarks once each.
 bench:
+	$(GO) run ./cmd/metalake bench --users 2000000 --days 2
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
 
 demo:

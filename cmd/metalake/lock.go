@@ -33,11 +33,12 @@ func (a *app) withLakeLock(ctx context.Context, lk *lake.Lake, runDate string, f
 		}
 	}()
 	runErr := f(ctx)
+	if lost := l.Err(); errors.Is(lost, lock.ErrLost) && (runErr == nil || errors.Is(runErr, context.Canceled)) {
+		// The run was stopped because the lock was lost: say that, not "interrupted".
+		runErr = lost
+	}
 	if err := l.Release(context.WithoutCancel(ctx)); err != nil && runErr == nil {
 		runErr = err
-	}
-	if runErr == nil && errors.Is(l.Err(), lock.ErrLost) {
-		runErr = l.Err()
 	}
 	return runErr
 }

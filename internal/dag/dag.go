@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -157,10 +158,11 @@ type Options struct {
 	Now   func() time.Time
 }
 
-// Retryable reports whether a failure may succeed on retry: errors that say so decide;
-// anything else (I/O, transient engine errors) is retried. Cancellation never is.
+// Retryable reports whether a failure may succeed on retry. Cancellation never does, nor does
+// a full, over-quota or read-only file system (see Exhausted); otherwise errors that say so
+// (Retryable() bool) decide, and anything else (I/O, transient engine errors) is retried.
 func Retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || Exhausted(err) {
 		return false
 	}
 	var r interface{ Retryable() bool }
@@ -168,6 +170,25 @@ func Retryable(err error) bool {
 		return r.Retryable()
 	}
 	return true
+}
+
+// exhaustedErrnos are the storage failures no retry within a run can cure: nothing the run
+// does frees space, raises a quota or remounts a file system, so retrying would only hold the
+// lake lock while its own heartbeat fails on the same disk.
+var exhaustedErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS}
+
+// Exhausted reports whether err says a write found its file system full (ENOSPC), over its
+// quota (EDQUOT) or read-only (EROFS), anywhere in its chain. Go's file operations say so
+// with the errno (*fs.PathError); the engine and the S3 backend translate their own reports
+// (DuckDB's "IO Error: … No space left on device", an S3 store's InsufficientStorage) so that
+// errors.Is finds the same errno (internal/engine, internal/storage).
+func Exhausted(err error) bool {
+	for _, e := range exhaustedErrnos {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // Execute runs the graph and returns every task's result, keyed by id.

@@ -3,8 +3,12 @@ package dag_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,3 +132,48 @@ func TestDownstream(t *testing.T) {
 		t.Errorf("Downstream(b) = %v", got)
 	}
 }
+
+// TestFullDiskIsNotRetried: a task failing on a full, over-quota or read-only file system
+// runs once whatever its retries, even when its error also says it is retryable; an ordinary
+// I/O error is still retried.
+func TestFullDiskIsNotRetried(t *testing.T) {
+	t.Parallel()
+	// A real one where the system has it: /dev/full answers every write with ENOSPC.
+	full := error(&fs.PathError{Op: "write", Path: "/tmp/x/part-0.parquet", Err: syscall.ENOSPC})
+	if err := os.WriteFile("/dev/full", []byte("x"), 0o644); err != nil {
+		full = err
+	}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		attempts int
+	}{
+		{"no space left", fmt.Errorf("bronze users 2025-07-01: write: %w", full), 1},
+		{"over quota", fmt.Errorf("upload: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.EDQUOT}), 1},
+		{"read-only", &os.LinkError{Op: "rename", Old: "a", New: "b", Err: syscall.EROFS}, 1},
+		{"says retryable but the disk is full", retryable{full}, 1},
+		{"in a joined error", errors.Join(errors.New("catalog"), full), 1},
+		{"connection reset", fmt.Errorf("upload: %w", syscall.ECONNRESET), 3},
+		{"other I/O", &fs.PathError{Op: "open", Path: "x", Err: syscall.EIO}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := dag.Exhausted(tc.err); got != (tc.attempts == 1) {
+				t.Errorf("Exhausted(%v) = %v", tc.err, got)
+			}
+			g, err := dag.New(dag.Task{ID: "write", Retries: 2, Run: func(context.Context) error { return tc.err }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := g.Execute(context.Background(), dag.Options{Sleep: noSleep})["write"]
+			if r.Status != dag.Failed || r.Attempts != tc.attempts || !errors.Is(r.Err, tc.err) {
+				t.Errorf("%s after %d attempts (%v), want failed after %d", r.Status, r.Attempts, r.Err, tc.attempts)
+			}
+		})
+	}
+}
+
+type retryable struct{ error }
+
+func (retryable) Retryable() bool { return true }
+func (e retryable) Unwrap() error { return e.error }

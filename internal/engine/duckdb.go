@@ -254,6 +254,8 @@ func (s *duckSession) WriteParquet(ctx context.Context, query string, maxFileByt
 		"COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION snappy, FILE_SIZE_BYTES %d, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880)",
 		query, escape(dir), maxFileBytes)
 	if err := s.Exec(ctx, copySQL); err != nil {
+		// A failed COPY can leave partial files (a full disk): give their room back now.
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	entries, err := os.ReadDir(dir)

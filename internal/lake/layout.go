@@ -57,6 +57,10 @@ func ReportKey(layer string, d Date, file string) string {
 // StateKey is the key of the run state of day d.
 func StateKey(d Date) string { return fmt.Sprintf("_state/runs/run_date=%s.json", d) }
 
+// ReserveKey is the room kept on a local disk for the final state of the run of d (outside
+// _state/runs/, which holds states only), so a run that fills the disk still records failing.
+func ReserveKey(d Date) string { return fmt.Sprintf("_state/reserve/run_date=%s", d) }
+
 // MarkerKey is the key of the lake's identity marker (which kind of lake, created when).
 const MarkerKey = "_state/lake.json"
 

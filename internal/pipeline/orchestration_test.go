@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/metalake/metalake/internal/bronze"
@@ -249,5 +250,60 @@ func TestForcedRerunWithFailingBronzeDoesNotBuildOnTheOldPartition(t *testing.T)
 	}
 	if s := summary(t, r, d); s.OverallStatus != "FAILED" || s.Layers.Bronze.Status != "FAILED" {
 		t.Errorf("summary: overall %s, bronze %s; want FAILED, FAILED", s.OverallStatus, s.Layers.Bronze.Status)
+	}
+}
+
+// failingReads fails every read of key while on is set, as a store that went away would.
+type failingReads struct {
+	storage.Bucket
+	key string
+	on  atomic.Bool
+}
+
+func (f *failingReads) Get(ctx context.Context, name string) (io.ReadCloser, error) {
+	if f.on.Load() && name == f.key {
+		return nil, errors.New("connection reset by peer")
+	}
+	return f.Bucket.Get(ctx, name)
+}
+
+// TestFailedStaleCheckIsResumable: when every task succeeded but the final stale check could
+// not read the outputs, the date is failed (not left running, nor called a success), and
+// --resume finishes it without rerunning a task.
+func TestFailedStaleCheckIsResumable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 1)
+	d := dates[0]
+	fr := &failingReads{Bucket: r.Lake.B, key: lake.PartitionDir(lake.Silver, "users", d) + lake.ManifestName}
+	r.Lake = lake.New(fr)
+	r.Observe = func(_ lake.Date, res dag.Result) {
+		if res.ID == "notify" && res.Status == dag.Success {
+			fr.on.Store(true) // the DAG is done: only the stale check reads after this
+		}
+	}
+	first, err := r.Run(ctx, d, pipeline.Options{})
+	if err == nil || !strings.Contains(err.Error(), "stale check") {
+		t.Fatalf("run whose stale check cannot read: %v, want a stale check error", err)
+	}
+	if st, _, _ := pipeline.LoadState(ctx, r.Lake, d); st.Status != pipeline.StatusFailed || !strings.Contains(st.Error, "stale check") {
+		t.Errorf("state after the failed stale check: %s %q, want failed with the cause", st.Status, st.Error)
+	}
+	fr.on.Store(false)
+	r.Observe = nil
+	second, err := r.Run(ctx, d, pipeline.Options{Resume: true})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if second.Status != pipeline.StatusSuccess || second.Error != "" || len(second.Fingerprint) == 0 {
+		t.Errorf("state after resume: %s %q, fingerprint %v", second.Status, second.Error, second.Fingerprint)
+	}
+	for _, id := range []string{"bronze_users", "silver_users", "gold_dim_user"} {
+		if a, b := taskState(first, id), taskState(second, id); !b.StartedAt.Equal(*a.StartedAt) || b.Attempts != a.Attempts {
+			t.Errorf("resume reran %s: %+v then %+v", id, a, b)
+		}
+	}
+	if _, err := r.Run(ctx, d, pipeline.Options{Resume: true}); !errors.Is(err, pipeline.ErrAlreadySucceeded) {
+		t.Errorf("resume of the finished date: %v, want already succeeded", err)
 	}
 }

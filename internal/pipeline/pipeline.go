@@ -113,7 +113,10 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 				redo = append(redo, id)
 			}
 		}
-		if len(redo) == 0 {
+		// Every task succeeded: the date is done — unless its attempt never finished (killed,
+		// or its final stale check failed), which the run below finishes without rerunning a
+		// task.
+		if len(redo) == 0 && prev.Status == StatusSuccess {
 			return prev, ErrAlreadySucceeded
 		}
 		for _, id := range shape.Downstream(redo...) {
@@ -124,7 +127,10 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	if err != nil {
 		return RunState{}, err
 	}
-	st := RunState{RunDate: d.String(), Status: StatusRunning, StartedAt: r.now().UTC()}
+	// The fingerprint of the date's last finished outputs is carried until this attempt
+	// computes its own, so an attempt that dies and is resumed still tells whether it changed
+	// them (and marks later dates stale).
+	st := RunState{RunDate: d.String(), Status: StatusRunning, StartedAt: r.now().UTC(), Fingerprint: prev.Fingerprint}
 	for _, id := range g.IDs() {
 		ts := TaskState{Task: id, Status: dag.Pending}
 		if done[id] {
@@ -175,16 +181,27 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 			st.Status = StatusFailed
 		}
 	}
+	var staleErr error
 	if st.Status == StatusSuccess {
 		if err := r.markStale(ctx, d, prev, ok, &st); err != nil {
-			return st, fmt.Errorf("run %s: stale check: %w", d, err)
+			// The outputs are committed but later dates may not be marked: the date is not
+			// done. --resume reruns no task, only this check.
+			staleErr = fmt.Errorf("run %s: stale check: %w", d, err)
+			st.Status, st.Error = StatusFailed, staleErr.Error()
 		}
 	}
 	if err := saveState(ctx, r.Lake, st); err != nil {
-		return st, fmt.Errorf("run %s: write state: %w", d, err)
+		err = fmt.Errorf("run %s: write state: %w", d, err)
+		if first != nil {
+			return st, errors.Join(first, err)
+		}
+		return st, errors.Join(staleErr, err)
 	}
 	if first != nil {
 		return st, first
+	}
+	if staleErr != nil {
+		return st, staleErr
 	}
 	if st.Status != StatusSuccess {
 		return st, fmt.Errorf("run %s: not every task succeeded", d)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/metalake/metalake/internal/lake"
@@ -42,6 +43,8 @@ type RunState struct {
 	StartedAt  time.Time   `json:"started_at"`
 	FinishedAt *time.Time  `json:"finished_at,omitempty"`
 	Tasks      []TaskState `json:"tasks"`
+	// Error is why a run whose tasks all succeeded still failed (its final stale check).
+	Error string `json:"error,omitempty"`
 	// Stale says a rerun of an earlier date changed that date's outputs after this one ran.
 	Stale       bool   `json:"stale,omitempty"`
 	StaleReason string `json:"stale_reason,omitempty"`
@@ -72,12 +75,54 @@ func LoadState(ctx context.Context, lk *lake.Lake, d lake.Date) (st RunState, ok
 	return st, err == nil, err
 }
 
+// saveState writes st. The final state of a run (FinishedAt set) must land even when the run
+// failed because its disk is full, so while a date runs on a local disk a reserve object holds
+// room for it, and the final write gives that room back first (see keepReserve).
 func saveState(ctx context.Context, lk *lake.Lake, st RunState) error {
 	d, err := lake.ParseDate(st.RunDate)
 	if err != nil {
 		return err
 	}
-	return lk.PutJSON(ctx, lake.StateKey(d), st)
+	if st.FinishedAt != nil {
+		if onLocalDisk(lk) {
+			if err := lk.B.Delete(ctx, lake.ReserveKey(d)); err != nil {
+				return err
+			}
+		}
+		return lk.PutJSON(ctx, lake.StateKey(d), st)
+	}
+	if err := lk.PutJSON(ctx, lake.StateKey(d), st); err != nil {
+		return err
+	}
+	keepReserve(ctx, lk, d)
+	return nil
+}
+
+// onLocalDisk reports whether the lake's objects are files on a local file system.
+func onLocalDisk(lk *lake.Lake) bool {
+	_, ok := lk.B.(storage.LocalPather)
+	return ok
+}
+
+// reserveSize is the room kept for a run's final state: a few times a large one (about 50
+// tasks with their errors: 10–20 KB), in whole blocks of any file system.
+const reserveSize = 64 << 10
+
+// keepReserve makes sure the reserve of the run of d exists. Only a lake on a local disk
+// keeps one: the disk a run fills is the one its final state must be written to. An object
+// store does not fill up that way. The reserve is best effort: a disk already too full for
+// it fails the run soon enough on its own. Its bytes are random, so a compressing file system
+// cannot store them in less room than the state will need.
+func keepReserve(ctx context.Context, lk *lake.Lake, d lake.Date) {
+	if !onLocalDisk(lk) {
+		return
+	}
+	if ok, err := lk.B.Exists(ctx, lake.ReserveKey(d)); ok || err != nil {
+		return
+	}
+	room := make([]byte, reserveSize)
+	rand.NewChaCha8([32]byte{}).Read(room)
+	_ = storage.PutBytes(ctx, lk.B, lake.ReserveKey(d), room)
 }
 
 // ListStates returns the persisted state of every run date, oldest first.

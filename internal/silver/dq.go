@@ -3,6 +3,7 @@ package silver
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -93,7 +94,14 @@ func (q *DQ) Run(ctx context.Context, d lake.Date) (*DQReport, error) {
 	defer s.Close()
 	available := map[string]error{}
 	for _, t := range dqTables() {
-		available[t] = q.view(ctx, s, t, d, tmp)
+		err := q.view(ctx, s, t, d, tmp)
+		var missing *missingInputError
+		if err != nil && !errors.As(err, &missing) {
+			// Reading a published partition failed (I/O): the task fails and is retried or
+			// resumed, rather than record a check failure --resume would read forever.
+			return nil, fmt.Errorf("silver dq %s: %w", d, err)
+		}
+		available[t] = err
 	}
 	defer func() {
 		for _, t := range dqTables() {
@@ -121,7 +129,14 @@ func (q *DQ) Run(ctx context.Context, d lake.Date) (*DQReport, error) {
 	return rep, nil
 }
 
-// view exposes silver table's committed partition of d as silver_{table}.
+// missingInputError is a silver partition the checks cannot read because it is not there (not
+// published, or empty): a finding the report records, unlike an I/O failure.
+type missingInputError struct{ msg string }
+
+func (e *missingInputError) Error() string { return e.msg }
+
+// view exposes silver table's committed partition of d as silver_{table}: a
+// *missingInputError when there is none to read.
 func (q *DQ) view(ctx context.Context, s engine.Session, table string, d lake.Date, tmp string) error {
 	dir := lake.PartitionDir(lake.Silver, table, d)
 	m, ok, err := q.Lake.ReadManifest(ctx, dir)
@@ -129,10 +144,10 @@ func (q *DQ) view(ctx context.Context, s engine.Session, table string, d lake.Da
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("silver %s %s is not published", table, d)
+		return &missingInputError{fmt.Sprintf("silver %s %s is not published", table, d)}
 	}
 	if len(m.Files) == 0 {
-		return fmt.Errorf("silver %s %s is empty", table, d)
+		return &missingInputError{fmt.Sprintf("silver %s %s is empty", table, d)}
 	}
 	paths, err := engine.Inputs(ctx, q.Engine, q.Lake.B, m.Keys(dir), tmp)
 	if err != nil {

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -32,7 +35,14 @@ type S3Config struct {
 	// AccessKey and SecretKey, when both set, are static credentials (tests, local servers);
 	// otherwise the SDK's credential chain applies.
 	AccessKey, SecretKey string
+	// IdleTimeout fails a request whose connection moves no byte either way for this long
+	// (0: DefaultIdleTimeout): a stalled connection must fail — and be retried — not hang the
+	// run. A slow transfer that progresses is never cut.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is S3Config.IdleTimeout's default.
+const DefaultIdleTimeout = 60 * time.Second
 
 // S3ConfigFromEnv reads METALAKE_S3_ENDPOINT (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL),
 // METALAKE_S3_REGION (else the SDK's) and METALAKE_S3_PATH_STYLE (true|false; default true when
@@ -45,6 +55,13 @@ func S3ConfigFromEnv() (S3Config, error) {
 		}
 	}
 	c.PathStyle = c.Endpoint != ""
+	if v := os.Getenv("METALAKE_S3_IDLE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return S3Config{}, fmt.Errorf("METALAKE_S3_IDLE_TIMEOUT=%q: want a positive duration such as 60s", v)
+		}
+		c.IdleTimeout = d
+	}
 	if v := os.Getenv("METALAKE_S3_PATH_STYLE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -81,7 +98,12 @@ func NewS3(ctx context.Context, uri string, cfg S3Config) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open lake %q: %w", uri, err)
 	}
+	idle := cfg.IdleTimeout
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		o.HTTPClient = idleTimeoutClient(idle)
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
@@ -189,10 +211,15 @@ func (b *S3) classify(op, name string, err error) error {
 		case "InvalidObjectState":
 			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, ErrArchived)
 		case "NoSuchBucket":
-			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, storeError{fmt.Sprintf("bucket %q does not exist", b.bucket), err})
+			return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, storeError{msg: fmt.Sprintf("bucket %q does not exist", b.bucket), err: err})
 		}
 		// The store's code and message, without the SDK's request ids.
-		return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, storeError{ae.ErrorCode() + ": " + ae.ErrorMessage(), err})
+		se := storeError{msg: ae.ErrorCode() + ": " + ae.ErrorMessage(), err: err}
+		se.errno, _ = s3Errno(err)
+		return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, se)
+	}
+	if n, ok := s3Errno(err); ok {
+		return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, storeError{msg: n.Error(), err: err, errno: n})
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && !isNoSuchBucket(err) {
@@ -201,14 +228,19 @@ func (b *S3) classify(op, name string, err error) error {
 	return fmt.Errorf("%s: %s %q: %w", b.Name(), op, name, err)
 }
 
-// storeError is an S3 error told in one short sentence; the SDK's error stays reachable.
+// storeError is an S3 error told in one short sentence; the SDK's error stays reachable. A
+// store that is full is also its errno to errors.Is (see s3Errno).
 type storeError struct {
-	msg string
-	err error
+	msg   string
+	err   error
+	errno syscall.Errno
 }
 
 func (e storeError) Error() string { return e.msg }
 func (e storeError) Unwrap() error { return e.err }
+
+// Is makes errors.Is(err, syscall.ENOSPC) (EDQUOT) hold for a store that is full.
+func (e storeError) Is(target error) bool { return e.errno != 0 && target == e.errno }
 
 func isNoSuchBucket(err error) bool {
 	var nb *types.NoSuchBucket
@@ -409,4 +441,44 @@ func (b *S3) Delete(ctx context.Context, name string) error {
 		}
 	}
 	return nil
+}
+
+// idleTimeoutClient is the SDK's HTTP client whose connections fail a Read or Write that makes
+// no progress for idle. The SDK sets no such limit on S3 (a black-holed connection blocked a
+// run, its lock heartbeat and its report writes for good); the deadline moves with every call,
+// so only a stall trips it.
+func idleTimeoutClient(idle time.Duration) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		dial := tr.DialContext
+		if dial == nil {
+			dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		}
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &idleConn{Conn: c, idle: idle}, nil
+		}
+	})
+}
+
+// idleConn sets a fresh deadline before every Read and Write.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *idleConn) Write(b []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
 }

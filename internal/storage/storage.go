@@ -15,16 +15,18 @@ import (
 )
 
 // ErrNotFound is returned (wrapped) by Get, GetRange and Attributes when the object does not
-// exist. Test for it with IsNotFound.
-var ErrNotFound = errors.New("object not found")
+// exist. Test for it with IsNotFound. It is not retryable (Retryable() false): within a run an
+// object does not appear by reading it again, its writer has already finished or failed.
+var ErrNotFound error = &permanentError{"object not found"}
 
 // IsNotFound reports whether err means the object does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // ErrArchived is returned (wrapped) by Get and GetRange when the object exists but sits in an
 // archive storage class (S3 Glacier Flexible Retrieval, Deep Archive) and has no restored copy:
-// it cannot be read until someone restores it. Test for it with IsArchived.
-var ErrArchived = errors.New("object is archived; restore it first")
+// it cannot be read until someone restores it. Test for it with IsArchived. It is not
+// retryable: a restore takes hours.
+var ErrArchived error = &permanentError{"object is archived; restore it first"}
 
 // IsArchived reports whether err means the object is archived and not restored.
 func IsArchived(err error) bool { return errors.Is(err, ErrArchived) }

@@ -1,7 +1,9 @@
-// Package testserver runs a real server process for a test (an S3 server, an AWS emulator):
-// found by an environment variable or on PATH, started on a free loopback port, waited for
-// until it answers, killed when the test ends. A missing executable skips the test locally
-// and fails it under CI (CI set), so a CI run can never pass without these tests.
+// Package testserver runs a real server process for a test (an S3 server, an AWS emulator, a
+// fault-injecting TCP proxy): found by an environment variable or on PATH, started on a free
+// loopback port, waited for until it answers, killed when the test ends. It also mounts a
+// small real file system for a full-disk test (Tmpfs). A missing executable (or no right to
+// mount) skips the test locally and fails it under CI (CI set), so a CI run can never pass
+// without these tests.
 package testserver
 
 import (
