@@ -231,13 +231,13 @@ func primaryRejectsSQL(src *loaded, rejectColumns []string, meta string) string 
 		if rawNames[alias] {
 			alias = "shaped_" + c
 		}
-		extra = append(extra, fmt.Sprintf("CAST(j.%s AS VARCHAR) AS %s", engine.Ident(c), engine.Ident(alias)))
-		extraNull = append(extraNull, "CAST(NULL AS VARCHAR) AS "+engine.Ident(alias))
+		extra = append(extra, fmt.Sprintf("CAST(j.%s AS STRING) AS %s", engine.Ident(c), engine.Ident(alias)))
+		extraNull = append(extraNull, "CAST(NULL AS STRING) AS "+engine.Ident(alias))
 	}
 	line, join := src.lineSQL("j")
 	return fmt.Sprintf(`SELECT * FROM (
 SELECT %s, j.__reject AS reject_reason, %s AS source_file, %s AS source_line,
-  CAST(NULL AS VARCHAR) AS raw_line, %s
+  CAST(NULL AS STRING) AS raw_line, %s
 FROM rejected j%s JOIN %s r ON r.rowid = j.__ord
 UNION ALL
 %s) ORDER BY source_line, reject_reason`,
@@ -255,7 +255,7 @@ func judgedSQL(t contract.Table, order string) (query, kind string) {
 	for _, r := range t.Rules {
 		rules = append(rules, fmt.Sprintf("WHEN COALESCE((%s), false) THEN %s", r.When, engine.Literal(r.Reason)))
 	}
-	ruleExpr := "CAST(NULL AS VARCHAR)"
+	ruleExpr := "CAST(NULL AS STRING)"
 	if len(rules) > 0 {
 		ruleExpr = "CASE " + strings.Join(rules, " ") + " END"
 	}
@@ -358,7 +358,7 @@ FROM (SELECT *, %[3]s AS __lk_reject FROM %[1]s)`, name, k, reason)); err != nil
 	lr.OutputCount = n - rej - dup
 	lkLine, lkJoin := l.lineSQL("j")
 	rejSQL := fmt.Sprintf(`SELECT * FROM (
-SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, %s AS source_line, CAST(NULL AS VARCHAR) AS raw_line, %s
+SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, %s AS source_line, CAST(NULL AS STRING) AS raw_line, %s
 FROM (SELECT * FROM judged_%s WHERE __lk_reject IS NOT NULL) j%s JOIN %s r ON r.rowid = j.__ord
 UNION ALL %s) ORDER BY source_line`,
 		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Literal(key), lkLine, meta, name, lkJoin, l.raw, l.structuralRejectsSQL(nil, meta))
@@ -437,7 +437,7 @@ func (j *Job) metrics(ctx context.Context, s engine.Session, t contract.Table, v
 			val = scalars[m.Name]
 		case m.GroupBy != "":
 			out := map[string]int64{}
-			err := s.Each(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), COUNT(*) FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY 1", engine.Ident(m.GroupBy), from, where), func(row []any) error {
+			err := s.Each(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS STRING), COUNT(*) FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY 1", engine.Ident(m.GroupBy), from, where), func(row []any) error {
 				var k string
 				var n int64
 				err := engine.Scan(row, &k, &n)
@@ -454,7 +454,7 @@ func (j *Job) metrics(ctx context.Context, s engine.Session, t contract.Table, v
 				limit = 10
 			}
 			out := []map[string]any{}
-			err := s.Each(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR) AS v, COUNT(*) AS n FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY n DESC, v ASC LIMIT %[4]d", engine.Ident(m.Top), from, where, limit), func(row []any) error {
+			err := s.Each(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS STRING) AS v, COUNT(*) AS n FROM %[2]s m WHERE %[3]s AND %[1]s IS NOT NULL GROUP BY 1 ORDER BY n DESC, v ASC LIMIT %[4]d", engine.Ident(m.Top), from, where, limit), func(row []any) error {
 				var k string
 				var n int64
 				err := engine.Scan(row, &k, &n)

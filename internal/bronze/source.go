@@ -125,7 +125,7 @@ func load(ctx context.Context, s engine.Session, name string, src contract.Sourc
 			l.extras = append(l.extras, n)
 		}
 	}
-	reason := "CAST(NULL AS VARCHAR)"
+	reason := "CAST(NULL AS STRING)"
 	if len(reasons) > 0 {
 		reason = "CASE " + strings.Join(reasons, " ") + " END"
 	}
@@ -199,7 +199,7 @@ func (l *loaded) rawColumnsSQL(a string) []string {
 func (l *loaded) nullRawColumnsSQL() []string {
 	cols := make([]string, len(l.kept))
 	for j, i := range l.kept {
-		cols[j] = "CAST(NULL AS VARCHAR) AS " + engine.Ident(l.rawNames[i])
+		cols[j] = "CAST(NULL AS STRING) AS " + engine.Ident(l.rawNames[i])
 	}
 	return cols
 }

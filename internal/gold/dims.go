@@ -47,7 +47,7 @@ func dimensionSpecs() map[string]dimSpec {
 
 // columns is the dimension's schema: keys, attributes, validity (SCD2), bookkeeping, audit.
 func (s dimSpec) columns() schema {
-	out := schema{{s.sk, "BIGINT"}, {s.key, "VARCHAR"}}
+	out := schema{{s.sk, "BIGINT"}, {s.key, "STRING"}}
 	out = append(out, s.tracked...)
 	out = append(out, s.type1...)
 	if s.scd2 {
@@ -256,7 +256,7 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 // the first later processed date n (before that version ends) on which silver observed the key
 // again. Only an out-of-order run has later processed dates; the daily run skips this.
 func (b *build) nextObservations(ctx context.Context, spec dimSpec, state dimState, changed bool) error {
-	if err := b.create(ctx, "TABLE", "next_obs", "SELECT CAST(NULL AS VARCHAR) AS k, CAST(NULL AS TIMESTAMP) AS n WHERE false"); err != nil {
+	if err := b.create(ctx, "TABLE", "next_obs", "SELECT CAST(NULL AS STRING) AS k, CAST(NULL AS TIMESTAMP) AS n WHERE false"); err != nil {
 		return b.wrap(err)
 	}
 	later := state.after(b.d)
@@ -276,7 +276,7 @@ func (b *build) nextObservations(ctx context.Context, spec dimSpec, state dimSta
 			break // later dates only close more candidates (e_end and last_obs are fixed)
 		}
 		dir := lake.PartitionDir(lake.Silver, spec.source, l)
-		_, found, err := b.committed(ctx, "silver_later", dir, schema{{spec.key, "VARCHAR"}})
+		_, found, err := b.committed(ctx, "silver_later", dir, schema{{spec.key, "STRING"}})
 		if err != nil {
 			return b.wrapInput(err)
 		}

@@ -50,7 +50,8 @@ func (s schema) list() string {
 	return strings.Join(cols, ", ")
 }
 
-// cols parses "name TYPE, name, …" (the type defaults to VARCHAR).
+// cols parses "name TYPE, name, …" (the type defaults to STRING: the text type both DuckDB and
+// Spark SQL know by that name).
 func cols(spec string) schema {
 	var out schema
 	for _, f := range strings.Split(spec, ",") {
@@ -60,7 +61,7 @@ func cols(spec string) schema {
 		}
 		name, typ, ok := strings.Cut(f, " ")
 		if !ok {
-			typ = "VARCHAR"
+			typ = "STRING"
 		}
 		out = append(out, column{name: name, typ: strings.TrimSpace(typ)})
 	}

@@ -124,7 +124,7 @@ func (b *build) prepare(ctx context.Context, bronzeIn []partitionInput) error {
 	if err := b.exec(ctx, "VIEW", "bronze_in", bin); err != nil {
 		return err
 	}
-	prepare := "SELECT bronze_in.*, CAST(NULL AS VARCHAR) AS __drop FROM bronze_in"
+	prepare := "SELECT bronze_in.*, CAST(NULL AS STRING) AS __drop FROM bronze_in"
 	if t.Models.Prepare != "" {
 		if prepare, err = b.render(t.Models.Prepare); err != nil {
 			return err
@@ -305,7 +305,7 @@ func (b *build) cleanAndEnrich(ctx context.Context, deps map[string]partitionInp
 			return nil, err
 		}
 	}
-	enrich := "SELECT live.*, CAST(NULL AS VARCHAR) AS __drop FROM live"
+	enrich := "SELECT live.*, CAST(NULL AS STRING) AS __drop FROM live"
 	if b.t.Models.Enrich != "" {
 		var err error
 		if enrich, err = b.render(b.t.Models.Enrich); err != nil {
@@ -348,7 +348,7 @@ func (b *build) write(ctx context.Context, enrichedCols columns, start time.Time
 	heldSQL := fmt.Sprintf(`SELECT * FROM (
 SELECT %[1]s, __drop AS drop_code, __drop AS held_reason FROM state WHERE __drop IS NOT NULL
 UNION ALL
-SELECT %[1]s, CAST(NULL AS VARCHAR) AS drop_code, __drop AS held_reason FROM enriched WHERE __drop IS NOT NULL
+SELECT %[1]s, CAST(NULL AS STRING) AS drop_code, __drop AS held_reason FROM enriched WHERE __drop IS NOT NULL
 ) h ORDER BY %[2]s`, keep, orderBy)
 	if held, err = b.s.WriteParquet(ctx, heldSQL, 0); err != nil {
 		return nil, nil, b.fail(fmt.Errorf("write held rows: %w", err))

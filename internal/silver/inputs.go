@@ -119,10 +119,10 @@ func (j *Job) bronzeInSQL(ctx context.Context, s engine.Session, t Table, parts 
 			}
 		}
 		if p == nil {
-			cols = append(cols, "CAST(NULL AS DATE) AS source_run_date", "CAST(NULL AS VARCHAR) AS source_file", "CAST(NULL AS BIGINT) AS source_line")
+			cols = append(cols, "CAST(NULL AS DATE) AS source_run_date", "CAST(NULL AS STRING) AS source_file", "CAST(NULL AS BIGINT) AS source_line")
 		} else {
 			cols = append(cols, dateLiteral(p.part.Date.String())+" AS source_run_date",
-				"CAST(source_file AS VARCHAR) AS source_file", "CAST(source_line AS BIGINT) AS source_line")
+				"CAST(source_file AS STRING) AS source_file", "CAST(source_line AS BIGINT) AS source_line")
 		}
 		for _, lp := range layoutParams {
 			v := lp.Default
@@ -189,17 +189,17 @@ func carriedSQL(ctx context.Context, s engine.Session, dl engine.Dialect, state 
 		for _, c := range have {
 			set[c.Name] = true
 		}
-		drop := "CAST(NULL AS VARCHAR)"
+		drop := "CAST(NULL AS STRING)"
 		if p == held {
 			if !set["drop_code"] {
 				return "", errors.New("held rows without a drop_code column")
 			}
-			drop = "CAST(drop_code AS VARCHAR)"
+			drop = "CAST(drop_code AS STRING)"
 		}
 		branches = append(branches, "SELECT "+proj(set, drop)+" FROM "+src)
 	}
 	if len(branches) == 0 {
-		return "SELECT " + proj(nil, "CAST(NULL AS VARCHAR)") + " WHERE false", nil
+		return "SELECT " + proj(nil, "CAST(NULL AS STRING)") + " WHERE false", nil
 	}
 	return strings.Join(branches, "\nUNION ALL\n"), nil
 }

@@ -58,7 +58,7 @@ func (b *build) metrics(ctx context.Context) error {
 			val = engine.JSONValue(x)
 		case m.SQL != "":
 			out := map[string]any{}
-			err := b.s.Each(ctx, fmt.Sprintf("SELECT CAST(%s AS VARCHAR) AS k, %s AS v FROM output GROUP BY 1 ORDER BY 1", m.GroupBy, m.SQL), func(row []any) error {
+			err := b.s.Each(ctx, fmt.Sprintf("SELECT CAST(%s AS STRING) AS k, %s AS v FROM output GROUP BY 1 ORDER BY 1", m.GroupBy, m.SQL), func(row []any) error {
 				name := "null"
 				if k, ok := row[0].(string); ok {
 					name = k

@@ -4,7 +4,7 @@ SELECT {{cols "s"}},
        v.title AS dataset_title,
        v.subtitle AS dataset_subtitle,
        s.creator_user_id AS owner_user_id,
-       CAST(NULL AS VARCHAR) AS dataset_type,
+       CAST(NULL AS STRING) AS dataset_type,
        CAST(NULL AS TIMESTAMP) AS updated_ts,
        CAST(false AS BOOLEAN) AS __updated_ts_date_only,
        CAST(false AS BOOLEAN) AS is_private

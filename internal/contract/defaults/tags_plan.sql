@@ -8,5 +8,5 @@ FROM (
   FROM (SELECT src.*, {{json_string_list "tags"}} AS l FROM src WHERE __reason IS NULL) s
 )
 UNION ALL
-SELECT __ord, __reason, dataset_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), 0
+SELECT __ord, __reason, dataset_id, CAST(NULL AS STRING), CAST(NULL AS STRING), 0
 FROM src WHERE __reason IS NOT NULL

@@ -26,7 +26,7 @@ weekdays AS (
 )
 SELECT CAST(x.y * 10000 + x.m * 100 + x.dd AS BIGINT) AS date_sk,
        x.d AS date,
-       CAST(x.d AS VARCHAR) AS date_string,
+       CAST(x.d AS STRING) AS date_string,
        x.y AS year,
        CAST(FLOOR((x.m - 1) / 3.0) AS INTEGER) + 1 AS quarter,
        x.m AS month,
@@ -43,7 +43,7 @@ SELECT CAST(x.y * 10000 + x.m * 100 + x.dd AS BIGINT) AS date_sk,
        (x.m = 1 AND x.dd = 1) OR (x.m = 4 AND x.dd = 30) OR (x.m = 5 AND x.dd = 1) OR (x.m = 9 AND x.dd = 2) AS is_holiday,
        CASE WHEN x.m >= 7 THEN x.y ELSE x.y - 1 END AS fiscal_year,
        CAST(FLOOR(((x.m + 5) % 12) / 3.0) AS INTEGER) + 1 AS fiscal_quarter,
-       CAST(x.y * 100 + x.m AS VARCHAR) AS year_month,
+       CAST(x.y * 100 + x.m AS STRING) AS year_month,
        CAST(dayofmonth(last_day(x.d)) AS INTEGER) AS days_in_month,
        {{.Now}} AS created_at,
        {{.D}} AS etl_run_date

@@ -28,5 +28,5 @@ SELECT w.competition_id,
        w.source_run_date,
        w.source_file,
        w.source_line,
-       CAST(NULL AS VARCHAR) AS __drop
+       CAST(NULL AS STRING) AS __drop
 FROM winners_new w

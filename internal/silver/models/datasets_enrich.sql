@@ -6,6 +6,6 @@ SELECT s.*,
        COALESCE(u.country_code, 'XX') AS owner_country,
        {{days_between "s.created_ts" .RunDate}} AS dataset_age_days,
        {{days_between "s.updated_ts" .RunDate}} AS last_update_days,
-       CAST(NULL AS VARCHAR) AS __drop
+       CAST(NULL AS STRING) AS __drop
 FROM live s
 LEFT JOIN silver_users u ON u.user_id = s.owner_user_id

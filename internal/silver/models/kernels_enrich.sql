@@ -5,6 +5,6 @@ SELECT s.*,
        COALESCE(u.user_name, 'Unknown') AS author_name,
        COALESCE(u.country_code, 'XX') AS author_country,
        {{days_between "s.created_ts" .RunDate}} AS kernel_age_days,
-       CAST(NULL AS VARCHAR) AS __drop
+       CAST(NULL AS STRING) AS __drop
 FROM live s
 LEFT JOIN silver_users u ON u.user_id = s.author_user_id

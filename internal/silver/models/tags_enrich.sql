@@ -17,7 +17,7 @@ tagged AS (
 )
 SELECT j.*,
        p.dataset_count,
-       CASE WHEN j.__drop IS NOT NULL THEN CAST(NULL AS VARCHAR)
+       CASE WHEN j.__drop IS NOT NULL THEN CAST(NULL AS STRING)
             WHEN p.dataset_count * 100 > {{param "popular_pct"}} * t.n THEN 'popular'
             WHEN p.dataset_count * 100 > {{param "common_pct"}} * t.n THEN 'common'
             WHEN p.dataset_count > {{param "regular_min"}} THEN 'regular'
