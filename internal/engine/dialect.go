@@ -28,23 +28,22 @@ type Dialect interface {
 	// JSONArrayLength is the number of elements of col, a JSON array; NULL when col is NULL or
 	// not JSON.
 	JSONArrayLength(col string) string
-	// Explode yields one row per element of list; ExplodePosition, in the same SELECT, the
-	// 1-based position of the element Explode yields. An empty or NULL list yields no row.
-	Explode(list string) string
-	ExplodePosition(list string) string
+	// ExplodeWithPosition is a select-list fragment yielding one row per element of list:
+	// the element as column value and its 1-based position as column pos. An empty or NULL
+	// list yields no row. (One generator for both: engines disagree on what two do.)
+	ExplodeWithPosition(list, value, pos string) string
 }
 
 // Funcs returns d's spellings under the names the models call them by.
 func Funcs(d Dialect) map[string]any {
 	return map[string]any{
-		"matches":           d.Matches,
-		"regexp_remove":     d.RegexpRemove,
-		"days_between":      d.DaysBetween,
-		"date_series":       d.DateSeries,
-		"iso_dow":           d.ISODayOfWeek,
-		"json_string_list":  d.JSONStringList,
-		"json_array_length": d.JSONArrayLength,
-		"explode":           d.Explode,
-		"explode_position":  d.ExplodePosition,
+		"matches":               d.Matches,
+		"regexp_remove":         d.RegexpRemove,
+		"days_between":          d.DaysBetween,
+		"date_series":           d.DateSeries,
+		"iso_dow":               d.ISODayOfWeek,
+		"json_string_list":      d.JSONStringList,
+		"json_array_length":     d.JSONArrayLength,
+		"explode_with_position": d.ExplodeWithPosition,
 	}
 }

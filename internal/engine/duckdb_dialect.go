@@ -42,10 +42,9 @@ func (duckDialect) JSONArrayLength(col string) string {
 	return fmt.Sprintf("json_array_length(TRY_CAST(%s AS JSON))", col)
 }
 
-func (duckDialect) Explode(list string) string { return "UNNEST(" + list + ")" }
-
-func (duckDialect) ExplodePosition(list string) string {
-	return "generate_subscripts(" + list + ", 1)"
+// ExplodeWithPosition: UNNEST and generate_subscripts in one SELECT are zipped, not crossed.
+func (duckDialect) ExplodeWithPosition(list, value, pos string) string {
+	return fmt.Sprintf("UNNEST(%[1]s) AS %[2]s, generate_subscripts(%[1]s, 1) AS %[3]s", list, Ident(value), Ident(pos))
 }
 
 // ReadParquet is DuckDB's relation over local Parquet files (Dialect.ReadParquet).

@@ -4,7 +4,7 @@
 SELECT __ord, __reason, dataset_id, LOWER(TRIM(tag_original)) AS tag, tag_original, __sub
 FROM (
   SELECT s.__ord, s.__reason, s.dataset_id,
-         {{explode "l"}} AS tag_original, {{explode_position "l"}} AS __sub
+         {{explode_with_position "l" "tag_original" "__sub"}}
   FROM (SELECT src.*, {{json_string_list "tags"}} AS l FROM src WHERE __reason IS NULL) s
 )
 UNION ALL

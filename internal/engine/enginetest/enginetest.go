@@ -537,11 +537,15 @@ func testDialectJSONLists(t *testing.T, e engine.Engine) {
 	exec(t, s, `CREATE OR REPLACE TEMP VIEW j AS SELECT * FROM (VALUES
   (1, '["a","b","a"]'), (2, '[]'), (3, CAST(NULL AS STRING)), (4, '["Việt Nam", "x,y"]')) AS t(id, tags)`)
 	list := d.JSONStringList("tags")
-	got := rows(t, s, fmt.Sprintf("SELECT id, tag, pos FROM (SELECT id, %s AS tag, %s AS pos FROM j) e ORDER BY id, pos",
-		d.Explode(list), d.ExplodePosition(list)))
+	got := rows(t, s, fmt.Sprintf("SELECT * FROM (SELECT id, %s FROM j) e ORDER BY id, pos",
+		d.ExplodeWithPosition(list, "tag", "pos")))
 	want := "[[1 a 1] [1 b 2] [1 a 3] [4 Việt Nam 1] [4 x,y 2]]"
 	if fmt.Sprint(got) != want {
-		t.Errorf("Explode with ExplodePosition = %v, want %s (empty and NULL lists give no row)", got, want)
+		t.Errorf("ExplodeWithPosition = %v, want %s: exactly the columns id, tag, pos; empty and NULL lists give no row", got, want)
+	}
+	quoted := rows(t, s, `SELECT "id" FROM j WHERE "id" = 4`)
+	if fmt.Sprint(quoted) != "[[4]]" {
+		t.Errorf(`a double-quoted name (engine.Ident) read back %v, want the column id: it must be an identifier, not a string`, quoted)
 	}
 	for _, c := range []struct {
 		text string

@@ -2,7 +2,6 @@ package spark
 
 import (
 	"fmt"
-	"hash/fnv"
 	"path/filepath"
 	"strings"
 )
@@ -120,23 +119,10 @@ func (Dialect) JSONStringList(col string) string {
 // JSONArrayLength implements engine.Dialect.
 func (Dialect) JSONArrayLength(col string) string { return "json_array_length(" + col + ")" }
 
-// Explode implements engine.Dialect. Spark allows one row-generating function per SELECT item
-// and joins two in one SELECT as a cross product (DuckDB zips its UNNESTs), so Explode and
-// ExplodePosition cannot be two generators. Explode is instead one generator over
-// (element, position) pairs, aliased __explode_{hash of list}, followed by that alias's
-// element: "explode(…) AS __explode_h, __explode_h.v" — the caller's AS names the element —
-// and ExplodePosition refers to the position of the same alias (a lateral column alias).
-// The SELECT therefore has one extra column, __explode_h; a SELECT * over it sees it.
-func (Dialect) Explode(list string) string {
-	a := explodeAlias(list)
-	return fmt.Sprintf("explode(transform(%s, (__e, __i) -> named_struct('v', __e, 'p', __i + 1))) AS %s, %[2]s.v", list, a)
-}
-
-// ExplodePosition implements engine.Dialect (see Explode).
-func (Dialect) ExplodePosition(list string) string { return explodeAlias(list) + ".p" }
-
-func explodeAlias(list string) string {
-	h := fnv.New32a()
-	h.Write([]byte(list))
-	return fmt.Sprintf("__explode_%08x", h.Sum32())
+// ExplodeWithPosition implements engine.Dialect: one generator over (element, position)
+// pairs, whose fields inline makes the two columns (two generators in one SELECT would give
+// their cross product, not DuckDB's zip).
+func (Dialect) ExplodeWithPosition(list, value, pos string) string {
+	return fmt.Sprintf("inline(transform(%s, (__e, __i) -> named_struct('v', __e, 'p', __i + 1))) AS (%s, %s)",
+		list, ident(value), ident(pos))
 }

@@ -18,12 +18,17 @@ import (
 
 // sessionSettings are set on every session: TIMESTAMP is a wall-clock value as in DuckDB and in
 // the lake's files (Spark's default TIMESTAMP is an instant shown in the session's zone), the
-// zone that instants are shown in is UTC, and a backslash in a string literal is an escape
-// (the dialect's literals rely on it, whatever the server's default).
+// zone that instants are shown in is UTC, a backslash in a string literal is an escape
+// (the dialect's literals rely on it, whatever the server's default), and a double-quoted
+// name is an identifier, as in standard SQL and DuckDB (engine.Ident quotes that way; Spark
+// would otherwise read "x" as a string literal). The last needs ANSI mode, Spark 4's default,
+// set here too.
 var sessionSettings = [][2]string{
 	{"spark.sql.session.timeZone", "UTC"},
 	{"spark.sql.timestampType", "TIMESTAMP_NTZ"},
 	{"spark.sql.parser.escapedStringLiterals", "false"},
+	{"spark.sql.ansi.enabled", "true"},
+	{"spark.sql.ansi.doubleQuotedIdentifiers", "true"},
 }
 
 // session is one Spark Connect session: its temporary views and settings are private to it.
