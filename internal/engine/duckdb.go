@@ -9,9 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -30,10 +28,9 @@ var (
 // local files only (inputs are localized through Go, see Input) and writes into its private
 // work directory, from which the lake publishes.
 type DuckDB struct {
-	log     *slog.Logger
-	db      *sql.DB
-	workDir string
-	seq     atomic.Int64
+	log *slog.Logger
+	db  *sql.DB
+	*WorkDir
 }
 
 // Open starts an in-memory DuckDB with the given limits and a fresh private work directory.
@@ -41,21 +38,14 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	parent := opts.WorkDir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("engine work dir: %w", err)
-	}
-	work, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", workDirPrefix, os.Getpid()))
+	work, err := NewWorkDir(opts.WorkDir)
 	if err != nil {
-		return nil, fmt.Errorf("engine work dir: %w", err)
+		return nil, err
 	}
-	spill := filepath.Join(work, "spill")
+	spill := filepath.Join(work.Path(), "spill")
 	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
-		os.RemoveAll(work)
+		work.Remove()
 		return nil, fmt.Errorf("engine: open duckdb: %w", err)
 	}
 	db := sql.OpenDB(connector)
@@ -75,7 +65,7 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 	for _, q := range settings {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			db.Close()
-			os.RemoveAll(work)
+			work.Remove()
 			return nil, fmt.Errorf("engine: %s: %w", q, err)
 		}
 	}
@@ -83,40 +73,13 @@ func Open(ctx context.Context, opts Options) (*DuckDB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DuckDB{db: db, workDir: work, log: log}, nil
-}
-
-const workDirPrefix = "metalake-engine-"
-
-// WorkDirPID returns the process id encoded in an engine work directory's name, so a later
-// process can remove the directories of engines that died without Close.
-func WorkDirPID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, workDirPrefix)
-	if !ok {
-		return 0, false
-	}
-	pidText, _, ok := strings.Cut(rest, "-")
-	if !ok {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(pidText)
-	return pid, err == nil && pid > 0
+	return &DuckDB{db: db, WorkDir: work, log: log}, nil
 }
 
 // Close implements Engine: it shuts DuckDB down and removes the work directory.
 func (d *DuckDB) Close() error {
 	err := d.db.Close()
-	return errors.Join(err, os.RemoveAll(d.workDir))
-}
-
-// TempDir implements Engine: a fresh directory inside the work directory.
-func (d *DuckDB) TempDir(prefix string) (string, error) {
-	n := d.seq.Add(1)
-	dir := filepath.Join(d.workDir, fmt.Sprintf("%s-%d", sanitize(prefix), n))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("engine temp dir: %w", err)
-	}
-	return dir, nil
+	return errors.Join(err, d.Remove())
 }
 
 // duckSession is one DuckDB connection: temporary tables and views created in it are private
@@ -280,15 +243,6 @@ func (s *duckSession) WriteParquet(ctx context.Context, query string, maxFileByt
 	}
 	sortFiles(files)
 	return files, nil
-}
-
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == '.' || r == ' ' {
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 // Fingerprint implements Session.

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/storage"
@@ -44,15 +41,10 @@ func (o Options) Validate() error {
 // Engine runs SQL on a Spark Connect server. It is safe for concurrent use; every task takes
 // its own Session (its own Spark Connect session) on the engine's one connection.
 type Engine struct {
-	log     *slog.Logger
-	ch      sharedChannel
-	workDir string
-	seq     atomic.Int64
+	log *slog.Logger
+	ch  sharedChannel
+	*engine.WorkDir
 }
-
-// workDirPrefix names work directories as DuckDB's do (metalake-engine-{pid}-…), so the sweep
-// of directories left by dead processes (engine.WorkDirPID) finds both engines' alike.
-const workDirPrefix = "metalake-engine-"
 
 // Open connects to the Spark Connect server at opts.Remote, checks that it answers and creates
 // a fresh private work directory.
@@ -68,20 +60,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	parent := opts.WorkDir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		ch.conn.Close()
-		return nil, fmt.Errorf("engine work dir: %w", err)
-	}
-	work, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", workDirPrefix, os.Getpid()))
+	// Named as DuckDB's are, so the sweep of directories left by dead processes finds both.
+	work, err := engine.NewWorkDir(opts.WorkDir)
 	if err != nil {
 		ch.conn.Close()
-		return nil, fmt.Errorf("engine work dir: %w", err)
+		return nil, err
 	}
-	e := &Engine{log: log, ch: ch, workDir: work}
+	e := &Engine{log: log, ch: ch, WorkDir: work}
 	// A session and one statement: an unreachable or incompatible server fails here, naming
 	// the address, rather than in the first task.
 	s, err := e.Session(ctx)
@@ -100,30 +85,11 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 
 // Close implements engine.Engine: it closes the connection and removes the work directory.
 func (e *Engine) Close() error {
-	return errors.Join(e.ch.conn.Close(), os.RemoveAll(e.workDir))
+	return errors.Join(e.ch.conn.Close(), e.Remove())
 }
 
 // Dialect implements engine.Engine.
 func (e *Engine) Dialect() engine.Dialect { return Dialect{} }
-
-// TempDir implements engine.Engine: a fresh directory inside the work directory.
-func (e *Engine) TempDir(prefix string) (string, error) {
-	n := e.seq.Add(1)
-	dir := filepath.Join(e.workDir, fmt.Sprintf("%s-%d", sanitize(prefix), n))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("engine temp dir: %w", err)
-	}
-	return dir, nil
-}
-
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == '.' || r == ' ' {
-			return '_'
-		}
-		return r
-	}, s)
-}
 
 // Input implements engine.Engine as DuckDB does: the object's own file when the bucket exposes
 // local paths, else a download into dir (its key's path under dir). The server reads these
