@@ -43,6 +43,7 @@ func commands() []command {
 		{"setup", "create or align an S3 lake's AWS resources (bucket policies, Glue databases, Athena workgroup)", cmdSetup},
 		{"export", "load a date's gold into PostgreSQL or Redshift (--check compares the warehouse with the lake)", cmdExport},
 		{"vacuum", "remove the bronze and silver of old run dates (--keep-dates N | --before D), never what later runs need", cmdVacuum},
+		{"bench", "measure runs of generated dates against DuckDB's own CSV-to-Parquet floor (run/floor, per layer and task)", cmdBench},
 	}
 }
 
