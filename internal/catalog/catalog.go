@@ -230,8 +230,16 @@ func (c *Crawler) schema(ctx context.Context, dir string, m lake.Manifest) ([]Co
 		return nil, err
 	}
 	cols := make([]Column, len(described))
+	hasRunDate := false
 	for i, c := range described {
 		cols[i] = Column{Name: c.Name, Type: c.Type}
+		hasRunDate = hasRunDate || c.Name == "run_date"
+	}
+	// run_date is a column of every partitioned table (readers take it from the run_date=D
+	// path, as Hive, Athena and metalake query do) even where the files do not hold it; the
+	// engine is not asked to guess it from the path.
+	if !hasRunDate && strings.Contains(dir, "/run_date=") {
+		cols = append(cols, Column{Name: "run_date", Type: "DATE"})
 	}
 	return cols, nil
 }

@@ -57,6 +57,12 @@ func TestCrawlRecordsSchemaVersionsAndLogsRemovedColumns(t *testing.T) {
 	if v2.Version != 2 || v2.FirstSeen != "2024-01-02" || strings.Join(v2.Added, ",") != "performance_tier" || strings.Join(v2.Removed, ",") != "country_code" {
 		t.Errorf("version 2: %+v", v2)
 	}
+	// A partitioned table has run_date (DATE) whether or not its files hold it: readers take it
+	// from the run_date=D path (Glue declares it, _latest tables carry it).
+	last := v2.Columns[len(v2.Columns)-1]
+	if last.Name != "run_date" || last.Type != "DATE" {
+		t.Errorf("version 2 columns %+v: want run_date DATE from the partition path", v2.Columns)
+	}
 	if tab.Partitions["2024-01-01"].Rows != 3 || tab.Partitions["2024-01-02"].Rows != 5 || tab.Partitions["2024-01-02"].SchemaVersion != 2 {
 		t.Errorf("partitions %+v", tab.Partitions)
 	}
