@@ -70,7 +70,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if *to != "" {
 		var gaps []lake.Date
 		if dates, gaps, err = datesWithRaw(ctx, r, from, until); err != nil {
-			return err
+			return fmt.Errorf("run %s..%s: find the dates with raw data (no date ran): %w", from, until, err)
 		}
 		if len(gaps) > 0 {
 			fmt.Fprintf(a.stdout, "no raw data for %d date(s) in the range: %s\n", len(gaps), joinDates(gaps))
