@@ -18,6 +18,7 @@ import (
 	"github.com/metalake/metalake/internal/query"
 	"github.com/metalake/metalake/internal/storage"
 	"github.com/metalake/metalake/internal/synth"
+	"github.com/metalake/metalake/internal/testlake"
 )
 
 // The shared lake: four daily snapshots of a small synthetic Meta Kaggle (with defects, so
@@ -56,19 +57,8 @@ func setup(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := synth.Generate(ctx, b, synth.Options{Start: start, Days: days, Users: 700, Layout: synth.LayoutKaggle, Seed: 7, DefectRate: 0.02}); err != nil {
+	if shared, err = testlake.Build(ctx, b, eng, testlake.Options{Start: start, Days: days, Users: 700, Seed: 7, DefectRate: 0.02}); err != nil {
 		return 0, err
-	}
-	set, err := contract.Default()
-	if err != nil {
-		return 0, err
-	}
-	shared = lake.New(b)
-	r := &pipeline.Runner{Lake: shared, Engine: eng, Contracts: set, Parallelism: 2}
-	for i := range days {
-		if _, err := r.Run(ctx, date(i), pipeline.Options{}); err != nil {
-			return 0, err
-		}
 	}
 	return m.Run(), nil
 }

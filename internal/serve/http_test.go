@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/metalake/metalake/internal/bronze"
-	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/lock"
@@ -30,7 +29,7 @@ import (
 	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/serve"
 	"github.com/metalake/metalake/internal/storage"
-	"github.com/metalake/metalake/internal/synth"
+	"github.com/metalake/metalake/internal/testlake"
 	"github.com/metalake/metalake/internal/testserver"
 )
 
@@ -78,19 +77,8 @@ func setup(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := synth.Generate(ctx, b, synth.Options{Start: start, Days: days, Users: 500, Layout: synth.LayoutKaggle, Seed: 11, DefectRate: 0.02}); err != nil {
+	if shared, err = testlake.Build(ctx, b, eng, testlake.Options{Start: start, Days: days, Users: 500, Seed: 11, DefectRate: 0.02}); err != nil {
 		return 0, err
-	}
-	set, err := contract.Default()
-	if err != nil {
-		return 0, err
-	}
-	shared = lake.New(b)
-	r := &pipeline.Runner{Lake: shared, Engine: eng, Contracts: set, Parallelism: 2}
-	for i := range days {
-		if _, err := r.Run(ctx, date(i), pipeline.Options{}); err != nil {
-			return 0, err
-		}
 	}
 	return m.Run(), nil
 }

@@ -14,12 +14,11 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/catalog"
-	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/storage"
-	"github.com/metalake/metalake/internal/synth"
+	"github.com/metalake/metalake/internal/testlake"
 	"github.com/metalake/metalake/internal/vacuum"
 )
 
@@ -62,27 +61,14 @@ func setup(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := synth.Generate(ctx, b, synth.Options{Start: start, Days: days, Users: 2000, Layout: synth.LayoutKaggle, Seed: 3, DefectRate: 0.01}); err != nil {
+	if _, err := testlake.Build(ctx, b, eng, testlake.Options{Start: start, Days: days, Run: ran, Users: 2000, Seed: 3, DefectRate: 0.01}); err != nil {
 		return 0, err
-	}
-	r, err := runner(lake.New(b))
-	if err != nil {
-		return 0, err
-	}
-	for i := range ran {
-		if _, err := r.Run(ctx, date(i), pipeline.Options{}); err != nil {
-			return 0, err
-		}
 	}
 	return m.Run(), nil
 }
 
 func runner(lk *lake.Lake) (*pipeline.Runner, error) {
-	set, err := contract.Default()
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.Runner{Lake: lk, Engine: eng, Contracts: set, Parallelism: 2}, nil
+	return testlake.Runner(lk, eng)
 }
 
 // date is the i-th generated date (0: 2025-07-01).

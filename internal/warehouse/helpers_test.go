@@ -18,14 +18,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/gold"
 	"github.com/metalake/metalake/internal/lake"
-	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/query"
 	"github.com/metalake/metalake/internal/storage"
-	"github.com/metalake/metalake/internal/synth"
+	"github.com/metalake/metalake/internal/testlake"
 	"github.com/metalake/metalake/internal/testserver"
 	"github.com/metalake/metalake/internal/warehouse"
 )
@@ -100,20 +98,8 @@ func buildLake() (string, error) {
 		return "", err
 	}
 	start, _ := lake.ParseDate(dates[0])
-	if _, err := synth.Generate(ctx, b, synth.Options{Start: start.Time(), Days: len(dates), Users: 1500,
-		Layout: synth.LayoutKaggle, Seed: 11, DefectRate: 0.01}); err != nil {
+	if _, err := testlake.Build(ctx, b, eng, testlake.Options{Start: start.Time(), Days: len(dates), Users: 1500, Seed: 11, DefectRate: 0.01}); err != nil {
 		return "", err
-	}
-	set, err := contract.Default()
-	if err != nil {
-		return "", err
-	}
-	r := &pipeline.Runner{Lake: lake.New(b), Engine: eng, Contracts: set, Parallelism: 2}
-	for _, s := range dates {
-		d, _ := lake.ParseDate(s)
-		if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
-			return "", fmt.Errorf("run %s: %w", d, err)
-		}
 	}
 	return dir, nil
 }
