@@ -85,8 +85,9 @@ func (d *DuckDB) Close() error {
 // duckSession is one DuckDB connection: temporary tables and views created in it are private
 // to it.
 type duckSession struct {
-	conn *sql.Conn
-	eng  *DuckDB
+	conn  *sql.Conn
+	eng   *DuckDB
+	temps map[string]string // name → "TABLE" or "VIEW", for DropTemp
 }
 
 // Session implements Engine: a new connection.
@@ -95,7 +96,7 @@ func (d *DuckDB) Session(ctx context.Context) (Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine session: %w", err)
 	}
-	return &duckSession{conn: c, eng: d}, nil
+	return &duckSession{conn: c, eng: d, temps: map[string]string{}}, nil
 }
 
 // Close ends the session. The connection is discarded, not returned to the pool: DuckDB temp
@@ -112,6 +113,38 @@ func (s *duckSession) Exec(ctx context.Context, query string) error {
 	if _, err := s.conn.ExecContext(ctx, query); err != nil {
 		return &SQLError{SQL: query, Err: err}
 	}
+	return nil
+}
+
+// Temp implements Session: a TEMP VIEW, or materialised a TEMP TABLE. DuckDB's CREATE OR
+// REPLACE does not replace an object of the other kind, so that one is dropped first.
+func (s *duckSession) Temp(ctx context.Context, name, query string, materialise bool) error {
+	kind := "VIEW"
+	if materialise {
+		kind = "TABLE"
+	}
+	if old, ok := s.temps[name]; ok && old != kind {
+		if err := s.DropTemp(ctx, name); err != nil {
+			return err
+		}
+	}
+	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS %s", kind, Ident(name), query)); err != nil {
+		return err
+	}
+	s.temps[name] = kind
+	return nil
+}
+
+// DropTemp implements Session.
+func (s *duckSession) DropTemp(ctx context.Context, name string) error {
+	kind, ok := s.temps[name]
+	if !ok {
+		return nil
+	}
+	if err := s.Exec(ctx, fmt.Sprintf("DROP %s IF EXISTS %s", kind, Ident(name))); err != nil {
+		return err
+	}
+	delete(s.temps, name)
 	return nil
 }
 

@@ -73,6 +73,15 @@ type Session interface {
 	// business content compare equal and any changed value does not.
 	Fingerprint(ctx context.Context, files []string, exclude []string) (string, error)
 
+	// Temp creates or replaces name, a temporary relation over query private to the session:
+	// a view, evaluated wherever it is read, or (materialise) the result computed once and
+	// kept — DuckDB's temporary table, Spark's cached temporary view. Replacing a view by a
+	// materialised relation of the same name, or the reverse, is allowed.
+	Temp(ctx context.Context, name, query string, materialise bool) error
+
+	// DropTemp drops the temporary relation name created by Temp; an absent name is no error.
+	DropTemp(ctx context.Context, name string) error
+
 	// Close ends the session and drops what it created.
 	Close() error
 }

@@ -58,12 +58,18 @@ var shared struct {
 }
 
 // SharedSpark returns the test binary's one Spark Connect server, starting it on first use
-// (ready as for StartSpark). A failed start is reported to every test that asks, without
+// (ready as for StartSpark), or the one running at METALAKE_TEST_SPARK_REMOTE when set. A failed start is reported to every test that asks, without
 // starting again. Call StopSharedSpark from TestMain after m.Run: the server outlives the
 // test that started it.
 func SharedSpark(tb testing.TB, ready func(ctx context.Context, remote string) error) *SparkServer {
 	tb.Helper()
 	shared.once.Do(func() {
+		if remote := os.Getenv("METALAKE_TEST_SPARK_REMOTE"); remote != "" {
+			// A server already running (started by hand, kept across test runs while
+			// developing): used as it is, never stopped here.
+			shared.s = &SparkServer{Remote: remote}
+			return
+		}
 		dir, err := os.MkdirTemp("", "metalake-spark-")
 		if err != nil {
 			shared.err = err
@@ -252,7 +258,7 @@ func (s *SparkServer) Log() string {
 // Stop kills the server's process group, waits for it and removes what it owns.
 func (s *SparkServer) Stop() {
 	s.stop.Do(func() {
-		if s.cmd.Process != nil {
+		if s.cmd != nil && s.cmd.Process != nil {
 			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 			err := <-s.exited
 			s.exited <- err

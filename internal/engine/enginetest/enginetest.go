@@ -33,6 +33,7 @@ func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
 		fn   func(t *testing.T, e engine.Engine)
 	}{
 		{"SessionsArePrivate", testSessionsArePrivate},
+		{"TempRelations", testTempRelations},
 		{"ValuesAndNulls", testValuesAndNulls},
 		{"Unicode", testUnicode},
 		{"TimestampsAtDayBorders", testTimestamps},
@@ -103,6 +104,57 @@ func testSessionsArePrivate(t *testing.T, e engine.Engine) {
 	c := session(t, e)
 	if err := c.Exec(t.Context(), "SELECT x FROM mine"); err == nil {
 		t.Error("a new session sees a closed session's temporary view")
+	}
+}
+
+// testTempRelations: Session.Temp makes views and materialised relations, replaces one kind
+// by the other, computes a materialised one once (it keeps its rows when what it was computed
+// from changes), and DropTemp removes either, an absent name being no error.
+func testTempRelations(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	ctx := t.Context()
+	count := func(name string) int64 {
+		t.Helper()
+		var n int64
+		if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM "+engine.Ident(name), &n); err != nil {
+			t.Fatalf("count %s: %v", name, err)
+		}
+		return n
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.Temp(ctx, "src", "SELECT * FROM (VALUES (1), (2), (3)) AS t(x)", false))
+	must(s.Temp(ctx, "kept", "SELECT x FROM src WHERE x > 1", true))
+	must(s.Temp(ctx, "live", "SELECT x FROM src WHERE x > 1", false))
+	must(s.Temp(ctx, "src", "SELECT * FROM (VALUES (5), (6), (7), (8)) AS t(x)", false))
+	if n := count("kept"); n != 2 {
+		t.Errorf("materialised relation has %d rows after its source changed, want the 2 it was computed with", n)
+	}
+	must(s.Temp(ctx, "live", "SELECT x FROM src WHERE x > 1", false))
+	if n := count("live"); n != 4 {
+		t.Errorf("view has %d rows, want 4 (it reads its source when read)", n)
+	}
+	// One kind replaced by the other, under the same name, both ways.
+	must(s.Temp(ctx, "kept", "SELECT x FROM src", false))
+	if n := count("kept"); n != 4 {
+		t.Errorf("view that replaced a materialised relation has %d rows, want 4", n)
+	}
+	must(s.Temp(ctx, "kept", "SELECT x FROM src WHERE x = 5", true))
+	must(s.Temp(ctx, "kept", "SELECT x FROM src WHERE x >= 7", true))
+	if n := count("kept"); n != 2 {
+		t.Errorf("materialised relation replaced by another has %d rows, want 2", n)
+	}
+	must(s.DropTemp(ctx, "kept"))
+	must(s.DropTemp(ctx, "live"))
+	must(s.DropTemp(ctx, "never_made"))
+	for _, name := range []string{"kept", "live"} {
+		if err := s.Exec(ctx, "SELECT * FROM "+engine.Ident(name)); err == nil {
+			t.Errorf("%s is still readable after DropTemp", name)
+		}
 	}
 }
 

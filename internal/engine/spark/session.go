@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,9 +35,10 @@ var sessionSettings = [][2]string{
 
 // session is one Spark Connect session: its temporary views and settings are private to it.
 type session struct {
-	eng *Engine
-	ss  sparksql.SparkSession
-	id  string // the server's session id, for ReleaseSession
+	eng   *Engine
+	ss    sparksql.SparkSession
+	id    string            // the server's session id, for ReleaseSession
+	temps map[string]string // temporary views created by Temp → their files' directory ("" for a view)
 }
 
 // Session implements engine.Engine: a new Spark Connect session on the engine's connection.
@@ -44,7 +47,7 @@ func (e *Engine) Session(ctx context.Context) (engine.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine session: %w", err)
 	}
-	s := &session{eng: e, ss: ss}
+	s := &session{eng: e, ss: ss, temps: map[string]string{}}
 	capture := context.WithValue(ctx, sessionIDKey{}, &s.id)
 	for _, kv := range sessionSettings {
 		if err := ss.Config().Set(capture, kv[0], kv[1]); err != nil {
@@ -57,6 +60,12 @@ func (e *Engine) Session(ctx context.Context) (engine.Session, error) {
 
 // Close implements engine.Session: the server forgets the session and all it created.
 func (s *session) Close() error {
+	for _, dir := range s.temps {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	clear(s.temps)
 	if s.id == "" {
 		return nil
 	}
@@ -66,6 +75,52 @@ func (s *session) Close() error {
 	defer cancel()
 	if err := s.eng.ch.releaseSession(ctx, id); err != nil {
 		return fmt.Errorf("engine session close: %w", err)
+	}
+	return nil
+}
+
+// Temp implements engine.Session: a temporary view, or materialised one over Parquet files
+// the query was written to in the work directory. Not CACHE TABLE: a Spark temporary view
+// keeps its SQL text and resolves the views it names again when read, so a cached relation
+// would follow a source replaced after it was made (and be recomputed, not kept); files are a
+// snapshot, and spill to disk by nature.
+func (s *session) Temp(ctx context.Context, name, query string, materialise bool) error {
+	if err := s.DropTemp(ctx, name); err != nil {
+		return err
+	}
+	rel := query
+	var dir string
+	if materialise {
+		var err error
+		if dir, err = s.eng.TempDir("temp"); err != nil {
+			return err
+		}
+		if err := s.Exec(ctx, insertDirectory(dir, strings.TrimRight(strings.TrimSpace(query), ";"), 0)); err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+		rel = "SELECT * FROM parquet." + ident(globEscape(filepath.ToSlash(dir)))
+	}
+	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS %s", ident(name), rel)); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	s.temps[name] = dir
+	return nil
+}
+
+// DropTemp implements engine.Session.
+func (s *session) DropTemp(ctx context.Context, name string) error {
+	dir, ok := s.temps[name]
+	if !ok {
+		return nil
+	}
+	if err := s.Exec(ctx, "DROP VIEW IF EXISTS "+ident(name)); err != nil {
+		return err
+	}
+	delete(s.temps, name)
+	if dir != "" {
+		return os.RemoveAll(dir)
 	}
 	return nil
 }
