@@ -17,6 +17,7 @@ import (
 	"github.com/metalake/metalake/internal/config"
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/engine/spark"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 )
@@ -36,10 +37,19 @@ type app struct {
 	logFormat  string
 	verbose    bool
 
+	// engineKind is the --engine flag of the commands that run the layers ("" : config).
+	engineKind string
+
 	cfg    config.Config
 	log    *slog.Logger
 	lake   *lake.Lake
-	engine engine.Engine
+	engine engine.Engine // the embedded DuckDB
+	remote engine.Engine // the layers' engine when it is not the embedded one (Spark)
+}
+
+// engineFlag adds --engine to a command that runs the layers.
+func (a *app) engineFlag(fs *flag.FlagSet) {
+	fs.StringVar(&a.engineKind, "engine", "", "where the layers run: duckdb (embedded) or spark (engine.spark.remote / "+config.SparkRemoteEnv+"; docs/SPARK.md) (default engine.kind, else duckdb)")
 }
 
 // flags returns a FlagSet with the global flags bound; the subcommand adds its own.
@@ -170,22 +180,59 @@ func (a *app) openEngine(ctx context.Context) (engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	work := a.cfg.Engine.WorkDir
-	if work == "" {
-		if lp, ok := lk.B.(*storage.Local); ok && !a.readOnly {
-			work = filepath.Join(lp.Name(), "_staging", "engine")
-		} else {
-			// An object-store lake: a fixed place under the temp directory, so the spill files
-			// of a killed run are found and removed by the next one.
-			work = filepath.Join(os.TempDir(), "metalake-work")
-		}
-	}
+	work := a.workDir(lk)
 	cleanDeadEngineDirs(work, a.log)
 	eng, err := engine.Open(ctx, engine.Options{Threads: a.cfg.Engine.Threads, MemoryLimit: a.cfg.Engine.MemoryLimit, WorkDir: work, Log: a.log})
 	if err != nil {
 		return nil, err
 	}
 	a.engine = eng
+	return eng, nil
+}
+
+// workDir is the parent of an engine's work directory (see openEngine).
+func (a *app) workDir(lk *lake.Lake) string {
+	if a.cfg.Engine.WorkDir != "" {
+		return a.cfg.Engine.WorkDir
+	}
+	if lp, ok := lk.B.(*storage.Local); ok && !a.readOnly {
+		return filepath.Join(lp.Name(), "_staging", "engine")
+	}
+	// An object-store lake: a fixed place under the temp directory, so the spill files of a
+	// killed run are found and removed by the next one.
+	return filepath.Join(os.TempDir(), "metalake-work")
+}
+
+// openLayerEngine opens the engine the layers run on (--engine, else engine.kind): the
+// embedded DuckDB, or a Spark Connect server. Spark's work directory is where it writes the
+// files the lake then publishes, so the server must see it at the same path (a local server;
+// docs/SPARK.md).
+func (a *app) openLayerEngine(ctx context.Context) (engine.Engine, error) {
+	kind, err := a.cfg.EngineKind(a.engineKind)
+	if err != nil {
+		return nil, usagef("--engine: %v", err)
+	}
+	if kind == config.EngineDuckDB {
+		return a.openEngine(ctx)
+	}
+	if a.remote != nil {
+		return a.remote, nil
+	}
+	remote, err := a.cfg.SparkRemote(os.Getenv)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	lk, err := a.openLake()
+	if err != nil {
+		return nil, err
+	}
+	work := a.workDir(lk)
+	cleanDeadEngineDirs(work, a.log)
+	eng, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: work, Log: a.log})
+	if err != nil {
+		return nil, err
+	}
+	a.remote = eng
 	return eng, nil
 }
 
@@ -223,6 +270,9 @@ func (a *app) contracts() (*contract.Set, error) {
 func (a *app) close() {
 	if a.engine != nil {
 		a.engine.Close()
+	}
+	if a.remote != nil {
+		a.remote.Close()
 	}
 }
 

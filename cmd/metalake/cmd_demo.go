@@ -24,6 +24,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	days := fs.Int("days", 3, "daily snapshots to generate")
 	users := fs.Int("users", 2000, "users on the first day")
 	layout := fs.String("layout", synth.LayoutKaggle, "raw layout: kaggle or plan")
+	a.engineFlag(fs)
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}

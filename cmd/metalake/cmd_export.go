@@ -108,7 +108,7 @@ func (a *app) wireWarehouse(r *pipeline.Runner) error {
 	if err != nil {
 		return err
 	}
-	e := &warehouse.Exporter{Lake: r.Lake, Engine: r.Engine, Target: t, Log: a.log}
+	e := &warehouse.Exporter{Lake: r.Lake, Engine: r.Local, Target: t, Log: a.log}
 	r.Warehouse = &pipeline.Warehouse{Retries: a.cfg.Warehouse.Retries, Export: func(ctx context.Context, d lake.Date) error {
 		_, err := e.Export(ctx, d)
 		return err

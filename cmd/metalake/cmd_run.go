@@ -23,6 +23,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	resume := fs.Bool("resume", false, "rerun only the tasks that did not succeed in the date's last attempt (and their downstream)")
 	quiet := fs.Bool("quiet", false, "print only the final summary")
 	fullSilver := fs.Bool("full-silver", false, "recompute silver from all bronze up to the date (fallback when a previous silver partition is missing)")
+	a.engineFlag(fs)
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -110,11 +111,15 @@ func (a *app) runner(ctx context.Context, progress bool) (*pipeline.Runner, erro
 			set.Tables[i].RejectThreshold = t
 		}
 	}
-	eng, err := a.openEngine(ctx)
+	eng, err := a.openLayerEngine(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r := &pipeline.Runner{Lake: lk, Engine: eng, Contracts: set, Log: a.log,
+	local, err := a.openEngine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &pipeline.Runner{Lake: lk, Engine: eng, Local: local, Contracts: set, Log: a.log,
 		Parallelism: a.cfg.Pipeline.Parallelism, RetryDelay: a.cfg.Pipeline.RetryDelay,
 		BronzeRetries: a.cfg.Pipeline.Retries.Bronze, SilverRetries: a.cfg.Pipeline.Retries.Silver,
 		GoldRetries: a.cfg.Pipeline.Retries.Gold}

@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	rawWait := fs.Duration("raw-wait", 0, "how long a fired run waits for late raw data (default 6h)")
 	fs.StringVar(&f.httpAddr, "http", "", "also serve the read-only dashboard, reports and /metrics on this address (a bare port binds 127.0.0.1; another host needs "+serve.TokenEnv+")")
 	fs.BoolVar(&f.noSchedule, "no-schedule", false, "serve only the dashboard (--http), without the scheduler: nothing is written into the lake")
+	a.engineFlag(fs)
 	fs.StringVar(&f.reportURL, "report-url", "", "address of a date's report in notifications, with %s for the date (default: the --http address's /report/%s)")
 	if err := a.parse(fs, args); err != nil {
 		return err
@@ -137,7 +138,7 @@ func (a *app) reportFunc(r *pipeline.Runner) notify.ReportFunc {
 		if err != nil {
 			return nil, err
 		}
-		return renderReport(ctx, r.Lake, r.Engine, d, "")
+		return renderReport(ctx, r.Lake, r.Local, d, "")
 	}
 }
 

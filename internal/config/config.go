@@ -54,8 +54,23 @@ type Schedule struct {
 	RawPoll time.Duration `yaml:"raw_poll"`
 }
 
-// Engine configures the embedded DuckDB.
+// Engine kinds: where the layers' SQL runs.
+const (
+	// EngineDuckDB is the embedded DuckDB (the default).
+	EngineDuckDB = "duckdb"
+	// EngineSpark is a Spark Connect server (engine.spark.remote); see docs/SPARK.md.
+	EngineSpark = "spark"
+)
+
+// SparkRemoteEnv overrides engine.spark.remote.
+const SparkRemoteEnv = "METALAKE_SPARK_REMOTE"
+
+// Engine configures where the layers run: the embedded DuckDB, or Spark through Spark Connect.
 type Engine struct {
+	// Kind is duckdb (default) or spark; the --engine flag of run, demo and serve overrides it.
+	Kind string `yaml:"kind"`
+	// Spark configures the Spark engine.
+	Spark SparkEngine `yaml:"spark"`
 	// Threads bounds the engine's threads (0: all cores).
 	Threads int `yaml:"threads"`
 	// MemoryLimit is the engine's memory limit for the whole process, e.g. "3GB".
@@ -63,6 +78,42 @@ type Engine struct {
 	// WorkDir holds spill files and staged outputs ("": inside the lake's _staging/ for a local
 	// lake, else $TMPDIR/metalake-work; work dirs of dead processes there are removed at start).
 	WorkDir string `yaml:"work_dir"`
+}
+
+// SparkEngine configures the Spark Connect engine.
+type SparkEngine struct {
+	// Remote is the Spark Connect address, sc://host:15002 (env METALAKE_SPARK_REMOTE
+	// overrides it).
+	Remote string `yaml:"remote"`
+}
+
+// EngineKind is kind, or the configured kind when kind is "", checked: duckdb or spark.
+func (c Config) EngineKind(kind string) (string, error) {
+	if kind == "" {
+		kind = c.Engine.Kind
+	}
+	switch kind {
+	case "", EngineDuckDB:
+		return EngineDuckDB, nil
+	case EngineSpark:
+		return EngineSpark, nil
+	}
+	return "", fmt.Errorf("engine %q: use duckdb (embedded, the default) or spark (a Spark Connect server)", kind)
+}
+
+// SparkRemote is the Spark Connect address: METALAKE_SPARK_REMOTE, else engine.spark.remote.
+func (c Config) SparkRemote(getenv func(string) string) (string, error) {
+	remote := getenv(SparkRemoteEnv)
+	if remote == "" {
+		remote = c.Engine.Spark.Remote
+	}
+	if remote == "" {
+		return "", fmt.Errorf("the spark engine needs a Spark Connect address: set engine.spark.remote (e.g. sc://localhost:15002) or %s", SparkRemoteEnv)
+	}
+	if !strings.HasPrefix(remote, "sc://") {
+		return "", fmt.Errorf("spark remote %q: use a Spark Connect address such as sc://localhost:15002", remote)
+	}
+	return remote, nil
 }
 
 // Pipeline configures how a run executes.
@@ -137,6 +188,12 @@ func Decode(b []byte, c *Config) error {
 func (c Config) Validate() error {
 	if c.Lake == "" {
 		return errors.New("config: lake is empty: set a directory such as ./lake")
+	}
+	if _, err := c.EngineKind(""); err != nil {
+		return fmt.Errorf("config: engine.kind: %w", err)
+	}
+	if c.Engine.Spark.Remote != "" && !strings.HasPrefix(c.Engine.Spark.Remote, "sc://") {
+		return fmt.Errorf("config: engine.spark.remote = %q: use a Spark Connect address such as sc://localhost:15002", c.Engine.Spark.Remote)
 	}
 	if c.Engine.Threads < 0 {
 		return fmt.Errorf("config: engine.threads = %d: use 0 (all cores) or a positive number", c.Engine.Threads)

@@ -172,6 +172,17 @@ type ParquetFile struct {
 // Literal quotes s as a SQL string literal.
 func Literal(s string) string { return "'" + escape(s) + "'" }
 
+// CastType spells the type t, as Describe names it (DuckDB's names are the canonical ones:
+// VARCHAR, BIGINT, INTEGER, DOUBLE, DECIMAL(p,s), BOOLEAN, DATE, TIMESTAMP), as a CAST target
+// every engine reads the same: VARCHAR is STRING (Spark wants a length after VARCHAR; DuckDB
+// reads STRING as VARCHAR), the other scalar names are already shared.
+func CastType(t string) string {
+	if strings.EqualFold(t, "VARCHAR") {
+		return "STRING"
+	}
+	return t
+}
+
 // Ident quotes s as a SQL identifier.
 func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 

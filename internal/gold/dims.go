@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/metalake/metalake/internal/engine"
@@ -256,19 +257,23 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 // the first later processed date n (before that version ends) on which silver observed the key
 // again. Only an out-of-order run has later processed dates; the daily run skips this.
 func (b *build) nextObservations(ctx context.Context, spec dimSpec, state dimState, changed bool) error {
-	if err := b.create(ctx, "TABLE", "next_obs", "SELECT CAST(NULL AS STRING) AS k, CAST(NULL AS TIMESTAMP) AS n WHERE false"); err != nil {
-		return b.wrap(err)
-	}
+	// Relations are replaced, never updated in place (a Spark temporary relation cannot be):
+	// pending{i} are the keys still without an observation after the i-th later date, found{i}
+	// the keys that date observed; next_obs is the union of the found ones.
+	var found []string
 	later := state.after(b.d)
-	if !changed || len(later) == 0 {
-		return nil
+	pending := "pending0"
+	if changed && len(later) > 0 {
+		if err := b.create(ctx, "TABLE", pending, "SELECT k, e_end, last_obs FROM hits WHERE status = 'changed'"); err != nil {
+			return b.wrap(err)
+		}
 	}
-	if err := b.create(ctx, "TABLE", "pending", "SELECT k, e_end, last_obs FROM hits WHERE status = 'changed'"); err != nil {
-		return b.wrap(err)
-	}
-	for _, l := range later {
+	for i, l := range later {
+		if !changed {
+			break
+		}
 		open := fmt.Sprintf("e_end > %s AND last_obs >= %s", midnight(l), dateLiteral(l))
-		n, err := b.count(ctx, "SELECT COUNT(*) FROM pending WHERE "+open)
+		n, err := b.count(ctx, "SELECT COUNT(*) FROM "+pending+" WHERE "+open)
 		if err != nil {
 			return b.wrap(err)
 		}
@@ -276,22 +281,32 @@ func (b *build) nextObservations(ctx context.Context, spec dimSpec, state dimSta
 			break // later dates only close more candidates (e_end and last_obs are fixed)
 		}
 		dir := lake.PartitionDir(lake.Silver, spec.source, l)
-		_, found, err := b.committed(ctx, "silver_later", dir, schema{{spec.key, "STRING"}})
+		_, observed, err := b.committed(ctx, "silver_later", dir, schema{{spec.key, "STRING"}})
 		if err != nil {
 			return b.wrapInput(err)
 		}
-		if !found {
+		if !observed {
 			b.j.log().Warn("gold: silver of a processed date is gone; its observations are skipped",
 				"table", spec.name, "run_date", b.d.String(), "silver", dir)
 			continue
 		}
-		if err := b.s.Exec(ctx, fmt.Sprintf(`INSERT INTO next_obs
-SELECT p.k, %s FROM pending p WHERE %s AND p.k IN (SELECT %s FROM silver_later);
-DELETE FROM pending WHERE k IN (SELECT k FROM next_obs)`, midnight(l), open, spec.key)); err != nil {
+		f := fmt.Sprintf("found%d", i)
+		if err := b.create(ctx, "TABLE", f, fmt.Sprintf("SELECT p.k, %s AS n FROM %s p WHERE %s AND p.k IN (SELECT %s FROM silver_later)",
+			midnight(l), pending, open, spec.key)); err != nil {
 			return b.wrap(err)
 		}
+		found = append(found, f)
+		next := fmt.Sprintf("pending%d", i+1)
+		if err := b.create(ctx, "TABLE", next, fmt.Sprintf("SELECT * FROM %s WHERE k NOT IN (SELECT k FROM %s)", pending, f)); err != nil {
+			return b.wrap(err)
+		}
+		pending = next
 	}
-	return nil
+	union := []string{"SELECT CAST(NULL AS STRING) AS k, CAST(NULL AS TIMESTAMP) AS n WHERE false"}
+	for _, f := range found {
+		union = append(union, "SELECT k, n FROM "+f)
+	}
+	return b.wrap(b.create(ctx, "TABLE", "next_obs", strings.Join(union, "\nUNION ALL\n")))
 }
 
 // type1 creates merged: committed rows full-outer-joined with the observation (models/type1.sql).

@@ -161,10 +161,10 @@ func (b *build) wrap(err error) error {
 	return fmt.Errorf("gold %s %s: %w", b.table, b.d, err)
 }
 
-// exec creates a temp table or view named name from query.
+// create makes the session's temporary relation name over query: kind "TABLE" is
+// materialised (computed once), "VIEW" is not (Session.Temp).
 func (b *build) create(ctx context.Context, kind, name, query string) error {
-	q := fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS %s", kind, name, query)
-	if err := b.s.Exec(ctx, q); err != nil {
+	if err := b.s.Temp(ctx, name, query, kind == "TABLE"); err != nil {
 		return fmt.Errorf("%s %s: %w", kind, name, err)
 	}
 	return nil

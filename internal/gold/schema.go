@@ -27,7 +27,7 @@ func (s schema) names() []string {
 func (s schema) project(rel string) string {
 	cols := make([]string, len(s))
 	for i, c := range s {
-		cols[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", engine.Ident(c.name), c.typ, engine.Ident(c.name))
+		cols[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", engine.Ident(c.name), engine.CastType(c.typ), engine.Ident(c.name))
 	}
 	return "SELECT " + strings.Join(cols, ", ") + " FROM " + rel
 }
@@ -36,7 +36,7 @@ func (s schema) project(rel string) string {
 func (s schema) empty() string {
 	cols := make([]string, len(s))
 	for i, c := range s {
-		cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.typ, engine.Ident(c.name))
+		cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", engine.CastType(c.typ), engine.Ident(c.name))
 	}
 	return "SELECT " + strings.Join(cols, ", ") + " WHERE false"
 }

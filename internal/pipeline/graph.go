@@ -101,7 +101,7 @@ func (r *Runner) catalogTaskOf(layer, table string, d lake.Date, after string, r
 }
 
 func (r *Runner) crawler() *catalog.Crawler {
-	return &catalog.Crawler{Lake: r.Lake, Engine: r.Engine, Registrar: r.Registrar, Log: r.log(), Now: r.Now}
+	return &catalog.Crawler{Lake: r.Lake, Engine: r.local(), Registrar: r.Registrar, Log: r.log(), Now: r.Now}
 }
 
 // forgetWithdrawn runs after a task that writes layer.table's partition of d failed: when the

@@ -22,7 +22,7 @@ func (r *Runner) monitorTask(d lake.Date, silverSet *silver.Set, after string) d
 			for _, t := range gold.Tables() {
 				tables[lake.Gold] = append(tables[lake.Gold], t.Name)
 			}
-			m := &monitor.Monitor{Lake: r.Lake, Engine: r.Engine, Log: r.log(), Now: r.Now,
+			m := &monitor.Monitor{Lake: r.Lake, Engine: r.local(), Log: r.log(), Now: r.Now,
 				Runs: func(ctx context.Context, n int) ([]monitor.RunInfo, error) {
 					states, err := RecentStates(ctx, r.Lake, d, n)
 					var out []monitor.RunInfo

@@ -20,8 +20,13 @@ import (
 
 // Runner runs the pipeline for run dates. Lake, Engine and Contracts are required.
 type Runner struct {
-	Lake        *lake.Lake
-	Engine      engine.Engine
+	Lake *lake.Lake
+	// Engine runs the layers (bronze, silver, gold) and their fingerprints.
+	Engine engine.Engine
+	// Local reads what the layers published for the tasks around them (monitor, catalog,
+	// warehouse export, reports): the embedded engine, also when Engine is a remote one.
+	// nil: Engine.
+	Local       engine.Engine
 	Contracts   *contract.Set
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -45,6 +50,14 @@ type Runner struct {
 	Registrar catalog.Registrar
 	// Warehouse, when set, adds the export_warehouse task (gold into PostgreSQL/Redshift).
 	Warehouse *Warehouse
+}
+
+// local is the engine of the tasks around the layers (Local, else Engine).
+func (r *Runner) local() engine.Engine {
+	if r.Local != nil {
+		return r.Local
+	}
+	return r.Engine
 }
 
 // Options of one run.

@@ -22,7 +22,7 @@ type build struct {
 	rep         *Report
 	contractErr func(string, ...any) error
 	data        map[string]any // template data of the models
-	objects     []string       // "VIEW x" / "TABLE x", dropped by cleanup
+	objects     []string       // temporary relations, dropped by cleanup
 
 	newCols     columns          // prepared bronze rows (new_rows)
 	stateCols   columns          // the clean model's output, __drop included
@@ -40,17 +40,17 @@ func (b *build) accountingErr(format string, args ...any) error {
 }
 
 func (b *build) exec(ctx context.Context, kind, name, query string) error {
-	if err := b.s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS %s", kind, name, query)); err != nil {
+	if err := b.s.Temp(ctx, name, query, kind == "TABLE"); err != nil {
 		return b.fail(fmt.Errorf("%s %s: %w", strings.ToLower(kind), name, err))
 	}
-	b.objects = append(b.objects, kind+" "+name)
+	b.objects = append(b.objects, name)
 	return nil
 }
 
-// cleanup drops the session's temporary objects: sessions are pooled connections.
+// cleanup drops the session's temporary objects.
 func (b *build) cleanup(ctx context.Context) {
 	for i := len(b.objects) - 1; i >= 0; i-- {
-		_ = b.s.Exec(ctx, "DROP "+strings.Replace(b.objects[i], " ", " IF EXISTS ", 1))
+		_ = b.s.DropTemp(ctx, b.objects[i])
 	}
 }
 
@@ -232,7 +232,7 @@ func (b *build) dedup(ctx context.Context, carriedMain, carriedHeld *partitionIn
 	}
 	var newSide, oldSide []string
 	for _, c := range union {
-		null := fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, engine.Ident(c.Name))
+		null := fmt.Sprintf("CAST(NULL AS %s) AS %s", engine.CastType(c.Type), engine.Ident(c.Name))
 		if _, ok := b.newCols.find(c.Name); ok {
 			newSide = append(newSide, "n."+engine.Ident(c.Name))
 		} else {

@@ -105,7 +105,7 @@ func (q *DQ) Run(ctx context.Context, d lake.Date) (*DQReport, error) {
 	}
 	defer func() {
 		for _, t := range dqTables() {
-			_ = s.Exec(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS silver_"+t)
+			_ = s.DropTemp(context.WithoutCancel(ctx), "silver_"+t)
 		}
 	}()
 	for _, c := range dqChecks {
@@ -153,7 +153,7 @@ func (q *DQ) view(ctx context.Context, s engine.Session, table string, d lake.Da
 	if err != nil {
 		return err
 	}
-	return s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW silver_%s AS SELECT * FROM %s", table, q.Engine.Dialect().ReadParquet(paths)))
+	return s.Temp(ctx, "silver_"+table, "SELECT * FROM "+q.Engine.Dialect().ReadParquet(paths), false)
 }
 
 func (q *DQ) check(ctx context.Context, s engine.Session, c dqCheck, d lake.Date, unavailable error) (any, error) {

@@ -113,9 +113,9 @@ func (j *Job) bronzeInSQL(ctx context.Context, s engine.Session, t Table, parts 
 		var cols []string
 		for _, c := range t.Columns {
 			if have[c.Name] {
-				cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", engine.Ident(c.Name), c.Type, engine.Ident(c.Name)))
+				cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", engine.Ident(c.Name), engine.CastType(c.Type), engine.Ident(c.Name)))
 			} else {
-				cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, engine.Ident(c.Name)))
+				cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", engine.CastType(c.Type), engine.Ident(c.Name)))
 			}
 		}
 		if p == nil {
@@ -168,9 +168,9 @@ func carriedSQL(ctx context.Context, s engine.Session, dl engine.Dialect, state 
 		var cols []string
 		for _, c := range state {
 			if have[c.Name] {
-				cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", engine.Ident(c.Name), c.Type, engine.Ident(c.Name)))
+				cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", engine.Ident(c.Name), engine.CastType(c.Type), engine.Ident(c.Name)))
 			} else {
-				cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, engine.Ident(c.Name)))
+				cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", engine.CastType(c.Type), engine.Ident(c.Name)))
 			}
 		}
 		return strings.Join(append(cols, drop+" AS __drop"), ", ")
