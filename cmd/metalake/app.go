@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/metalake/metalake/internal/config"
@@ -226,12 +225,14 @@ func (a *app) openLayerEngine(ctx context.Context) (engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Opening ends the server sessions of runs killed without Close (their queries would
+	// go on writing into their work directories) before those directories are removed.
 	work := a.workDir(lk)
-	cleanDeadEngineDirs(work, a.log)
 	eng, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: work, Log: a.log})
 	if err != nil {
 		return nil, err
 	}
+	cleanDeadEngineDirs(work, a.log)
 	a.remote = eng
 	return eng, nil
 }
@@ -239,19 +240,9 @@ func (a *app) openLayerEngine(ctx context.Context) (engine.Engine, error) {
 // cleanDeadEngineDirs removes work directories left by engine processes that no longer run
 // (a killed run's spill files and staged outputs).
 func cleanDeadEngineDirs(parent string, log *slog.Logger) {
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		pid, ok := engine.WorkDirPID(e.Name())
-		if !ok || pid == os.Getpid() {
-			continue
-		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
-				log.Warn("remove stale engine dir", "dir", e.Name(), "err", err)
-			}
+	for _, dir := range engine.DeadWorkDirs(parent) {
+		if err := os.RemoveAll(dir); err != nil {
+			log.Warn("remove stale engine dir", "dir", filepath.Base(dir), "err", err)
 		}
 	}
 }

@@ -169,8 +169,24 @@ type ParquetFile struct {
 	Rows int64
 }
 
-// Literal quotes s as a SQL string literal.
+// Literal quotes s as a SQL string literal, for DuckDB and for typed literals (DATE '…',
+// TIMESTAMP '…'), whose text never holds a backslash. A text value in SQL that any engine runs
+// is Text.
 func Literal(s string) string { return "'" + escape(s) + "'" }
+
+// Text is a constant text expression holding s that every engine reads the same. Engines
+// disagree on one character in string literals: a backslash is itself in DuckDB (standard
+// SQL) and an escape in Spark, so a backslash is spelled chr(92) outside any literal.
+func Text(s string) string {
+	if !strings.Contains(s, `\`) {
+		return Literal(s)
+	}
+	parts := strings.Split(s, `\`)
+	for i, p := range parts {
+		parts[i] = Literal(p)
+	}
+	return "(" + strings.Join(parts, " || chr(92) || ") + ")"
+}
 
 // CastType spells the type t, as Describe names it (DuckDB's names are the canonical ones:
 // VARCHAR, BIGINT, INTEGER, DOUBLE, DECIMAL(p,s), BOOLEAN, DATE, TIMESTAMP), as a CAST target

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 )
 
 // WorkDir is an engine's private local directory (spill files, staged outputs, downloaded
@@ -64,6 +66,26 @@ func WorkDirPID(name string) (int, bool) {
 	}
 	pid, err := strconv.Atoi(pidText)
 	return pid, err == nil && pid > 0
+}
+
+// DeadWorkDirs lists the engine work directories directly under parent whose process no
+// longer runs: what engines killed without Close left behind (a missing parent has none).
+func DeadWorkDirs(parent string) []string {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		pid, ok := WorkDirPID(e.Name())
+		if !ok || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			out = append(out, filepath.Join(parent, e.Name()))
+		}
+	}
+	return out
 }
 
 func sanitize(s string) string {

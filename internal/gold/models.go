@@ -83,6 +83,6 @@ func portableFuncs() map[string]any {
 			}
 			return "(" + strings.Join(out, " OR ") + ")"
 		},
-		"lit": engine.Literal,
+		"lit": engine.Text,
 	}
 }

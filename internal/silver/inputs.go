@@ -129,7 +129,7 @@ func (j *Job) bronzeInSQL(ctx context.Context, s engine.Session, t Table, parts 
 			if p != nil {
 				v = lp.value(p.layout)
 			}
-			cols = append(cols, engine.Literal(v)+" AS "+engine.Ident("__"+lp.Name))
+			cols = append(cols, engine.Text(v)+" AS "+engine.Ident("__"+lp.Name))
 		}
 		return cols
 	}

@@ -55,6 +55,10 @@ func (e *Engine) Session(ctx context.Context) (engine.Session, error) {
 			return nil, fmt.Errorf("engine session: set %s: %w", kv[0], serverError(err))
 		}
 	}
+	if err := e.recordSession(s.id); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -76,6 +80,7 @@ func (s *session) Close() error {
 	if err := s.eng.ch.releaseSession(ctx, id); err != nil {
 		return fmt.Errorf("engine session close: %w", err)
 	}
+	s.eng.forgetSession(id)
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/metalake/metalake/internal/engine"
@@ -67,6 +69,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{log: log, ch: ch, WorkDir: work}
+	e.releaseOrphans(ctx, opts.WorkDir)
 	// A session and one statement: an unreachable or incompatible server fails here, naming
 	// the address, rather than in the first task.
 	s, err := e.Session(ctx)
@@ -81,6 +84,41 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("spark connect %s: %w", opts.Remote, err)
 	}
 	return e, nil
+}
+
+// sessionsDir holds one empty file per open session, named by its server session id, so that
+// the sessions of a process killed without Close can be ended by the next one.
+const sessionsDir = "spark-sessions"
+
+func (e *Engine) recordSession(id string) error {
+	dir := filepath.Join(e.Path(), sessionsDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("engine session: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id), nil, 0o644); err != nil {
+		return fmt.Errorf("engine session: %w", err)
+	}
+	return nil
+}
+
+func (e *Engine) forgetSession(id string) { os.Remove(filepath.Join(e.Path(), sessionsDir, id)) }
+
+// releaseOrphans ends, on the server, the sessions recorded in the work directories under
+// parent of engines that died without Close (a killed metalake): the server would otherwise
+// run their statements to the end, writing into directories the next run removes, and keep
+// their temporary views. A session the server already forgot is no error.
+func (e *Engine) releaseOrphans(ctx context.Context, parent string) {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	for _, dir := range engine.DeadWorkDirs(parent) {
+		ids, _ := os.ReadDir(filepath.Join(dir, sessionsDir))
+		for _, id := range ids {
+			err := e.ch.releaseSession(ctx, id.Name())
+			e.log.Info("ended the spark session of a dead process", "session", id.Name(), "work_dir", filepath.Base(dir), "err", err)
+			os.Remove(filepath.Join(dir, sessionsDir, id.Name()))
+		}
+	}
 }
 
 // Close implements engine.Engine: it closes the connection and removes the work directory.
