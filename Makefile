@@ -15,6 +15,7 @@ AIRFLOW_STAMP := bin/.airflow-$(AIRFLOW_VERSION)
 # The Spark engine's tests run against a real Spark Connect server: PyPI's pyspark bundles Spark
 # (jars/, bin/spark-submit, the Connect server), pinned here and installed into a virtualenv in
 # ./bin/pyspark (a 456 MB download the first time); the server itself needs Java 17 or 21.
+# One server serves every test binary (withspark starts it and stops it after go test).
 PYSPARK_VERSION := 4.3.0
 PYSPARK_STAMP := bin/.pyspark-$(PYSPARK_VERSION)
 # The network-fault tests put Toxiproxy (a TCP proxy that resets, stalls, cuts and slows
@@ -68,7 +69,7 @@ test: vet $(VERSITYGW_STAMP) $(TOXIPROXY_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $
 	  METALAKE_TOXIPROXY=$(CURDIR)/bin/toxiproxy/server \
 	  METALAKE_AIRFLOW_PYTHON=$(CURDIR)/bin/airflow/bin/python \
 	  METALAKE_PYSPARK=$(CURDIR)/bin/pyspark \
-	  $(GO) test -count=1 -timeout 30m $(PKGS)
+	  $(GO) run ./internal/testserver/withspark -- $(GO) test -count=1 -timeout 30m $(PKGS)
 
 # metalake bench: day 1 and day 2 of a generated 2 M-user lake against DuckDB's own CSV-to-Parquet
 # floor (docs/BENCHMARKS.md). bench-go runs the layers' go-test benchmarks once each.

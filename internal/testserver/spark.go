@@ -32,6 +32,10 @@ type SparkServer struct {
 	stop    sync.Once
 }
 
+// SparkRemoteEnv names a running Spark Connect server (sc://127.0.0.1:port) that SharedSpark
+// uses instead of starting one.
+const SparkRemoteEnv = "METALAKE_TEST_SPARK_REMOTE"
+
 // sparkStartTimeout bounds the start and the first query on a loaded machine.
 const sparkStartTimeout = 3 * time.Minute
 
@@ -42,7 +46,7 @@ const sparkStartTimeout = 3 * time.Minute
 func StartSpark(tb testing.TB, ready func(ctx context.Context, remote string) error) *SparkServer {
 	tb.Helper()
 	start := time.Now()
-	s, err := launchSpark(tb, tb.TempDir(), ready)
+	s, err := LaunchSpark(tb.TempDir(), FreePort(tb), ready)
 	if err != nil {
 		sparkFailed(tb, err)
 	}
@@ -64,10 +68,11 @@ var shared struct {
 func SharedSpark(tb testing.TB, ready func(ctx context.Context, remote string) error) *SparkServer {
 	tb.Helper()
 	shared.once.Do(func() {
-		if remote := os.Getenv("METALAKE_TEST_SPARK_REMOTE"); remote != "" {
-			// A server already running (started by hand, kept across test runs while
-			// developing): used as it is, never stopped here.
+		if remote := os.Getenv(SparkRemoteEnv); remote != "" {
+			// A server already running (started by withspark for all the test binaries of
+			// make test, or by hand while developing): waited for, never stopped here.
 			shared.s = &SparkServer{Remote: remote}
+			shared.err = shared.s.wait(ready)
 			return
 		}
 		dir, err := os.MkdirTemp("", "metalake-spark-")
@@ -76,7 +81,7 @@ func SharedSpark(tb testing.TB, ready func(ctx context.Context, remote string) e
 			return
 		}
 		start := time.Now()
-		shared.s, shared.err = launchSpark(tb, dir, ready)
+		shared.s, shared.err = LaunchSpark(dir, FreePort(tb), ready)
 		if shared.err != nil {
 			os.RemoveAll(dir)
 			return
@@ -139,8 +144,10 @@ func sparkHome() (string, error) {
 	return "", &missingError{"no Spark installation (make test installs pyspark into ./bin/pyspark; or set METALAKE_PYSPARK to that virtualenv, or METALAKE_SPARK_HOME to a Spark home)"}
 }
 
-// launchSpark starts the server in dir and waits until it answers (tb only hands out the port).
-func launchSpark(tb testing.TB, dir string, ready func(ctx context.Context, remote string) error) (*SparkServer, error) {
+// LaunchSpark starts a server in dir listening on 127.0.0.1:port and waits until it answers
+// (ready as for StartSpark); Stop stops it. Tests use StartSpark or SharedSpark; `make test`
+// starts one for all its test binaries with withspark.
+func LaunchSpark(dir, port string, ready func(ctx context.Context, remote string) error) (*SparkServer, error) {
 	home, err := sparkHome()
 	if err != nil {
 		return nil, err
@@ -152,7 +159,6 @@ func launchSpark(tb testing.TB, dir string, ready func(ctx context.Context, remo
 	if _, err := exec.LookPath(java); err != nil {
 		return nil, &missingError{"no Java for the Spark Connect server (Spark 4 needs Java 17 or 21 on PATH or in JAVA_HOME)"}
 	}
-	port := FreePort(tb)
 	for _, d := range []string{"local", "warehouse", "tmp", "conf", "work"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, err
