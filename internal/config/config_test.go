@@ -40,6 +40,30 @@ func TestLoad(t *testing.T) {
 		{name: "bad threshold", body: "pipeline:\n  reject_threshold: 5\n", wantErr: "pipeline.reject_threshold"},
 		{name: "bad time zone", body: "schedule:\n  tz: Mars/Olympus\n", wantErr: "Mars/Olympus"},
 		{name: "bad notify policy", body: "notify:\n  on: sometimes\n", wantErr: "sometimes"},
+		{name: "spark engine", body: "engine:\n  kind: spark\n  spark:\n    remote: sc://spark.internal:15002\n", check: func(t *testing.T, c config.Config) {
+			kind, err := c.EngineKind("")
+			if err != nil || kind != config.EngineSpark {
+				t.Errorf("engine kind = %q, %v; want spark", kind, err)
+			}
+			if kind, _ := c.EngineKind("duckdb"); kind != config.EngineDuckDB {
+				t.Errorf("--engine duckdb does not override engine.kind: %q", kind)
+			}
+			remote, err := c.SparkRemote(func(string) string { return "" })
+			if err != nil || remote != "sc://spark.internal:15002" {
+				t.Errorf("remote = %q, %v", remote, err)
+			}
+			remote, err = c.SparkRemote(func(k string) string {
+				if k == config.SparkRemoteEnv {
+					return "sc://127.0.0.1:15999"
+				}
+				return ""
+			})
+			if err != nil || remote != "sc://127.0.0.1:15999" {
+				t.Errorf("METALAKE_SPARK_REMOTE does not override engine.spark.remote: %q, %v", remote, err)
+			}
+		}},
+		{name: "unknown engine kind", body: "engine:\n  kind: presto\n", wantErr: "engine.kind: engine \"presto\": use duckdb"},
+		{name: "spark remote not sc://", body: "engine:\n  spark:\n    remote: http://host:15002\n", wantErr: "engine.spark.remote"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +80,17 @@ func TestLoad(t *testing.T) {
 			}
 			tc.check(t, c)
 		})
+	}
+}
+
+func TestSparkRemoteRequired(t *testing.T) {
+	t.Parallel()
+	_, err := config.Default().SparkRemote(func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "engine.spark.remote") || !strings.Contains(err.Error(), config.SparkRemoteEnv) {
+		t.Errorf("no remote: %v; want an error naming engine.spark.remote and %s", err, config.SparkRemoteEnv)
+	}
+	if _, err := config.Default().EngineKind("sparkk"); err == nil || !strings.Contains(err.Error(), `"sparkk"`) {
+		t.Errorf("--engine sparkk: %v", err)
 	}
 }
 
