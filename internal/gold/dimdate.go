@@ -4,35 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/metalake/metalake/internal/lake"
 )
 
-// dimDateSchema is dim_date's columns (SPEC §5).
-func dimDateSchema() schema {
-	return cols(`date_sk BIGINT, date DATE, date_string, year INTEGER, quarter INTEGER, month INTEGER,
-		month_name, month_name_short, week_of_year INTEGER, day_of_year INTEGER, day_of_month INTEGER,
-		day_of_week INTEGER, day_name, day_name_short, is_weekend BOOLEAN, is_weekday BOOLEAN,
-		is_holiday BOOLEAN, fiscal_year INTEGER, fiscal_quarter INTEGER, year_month, days_in_month INTEGER,
-		created_at TIMESTAMP, etl_run_date DATE`)
-}
-
-// dateSource is one date column of silver whose every value dim_date must cover.
+// dateSource is one date column of silver whose every value dim_date must cover (the columns
+// its contract reads, in order).
 type dateSource struct {
 	Table, Column string
 	View          string
-}
-
-func dateSources() []dateSource {
-	return []dateSource{
-		{Table: "users", Column: "signup_ts"},
-		{Table: "datasets", Column: "created_ts"},
-		{Table: "datasets", Column: "updated_ts"},
-		{Table: "competitions", Column: "enabled_ts"},
-		{Table: "competitions", Column: "deadline_ts"},
-		{Table: "kernels", Column: "created_ts"},
-	}
 }
 
 // DefaultDateRange is dim_date's range when nothing requires more (SPEC §5).
@@ -42,12 +24,13 @@ func DefaultDateRange() [2]lake.Date {
 	return [2]lake.Date{s, e}
 }
 
-// buildDimDate grows dim_date to cover the default range, the run date, the committed range and
-// every date of silver(d); it is rebuilt and published only when the range must grow.
-func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error {
-	b, err := j.newBuild(ctx, dimDate, d)
+// buildDimDate grows the calendar dimension spec (dim_date) to cover the default range, the
+// run date, the committed range and every date of silver(d); it is rebuilt and published only
+// when the range must grow.
+func (j *Job) buildDimDate(ctx context.Context, spec dimSpec, d lake.Date, st *DimStats) error {
+	b, err := j.newBuild(ctx, spec.name, d)
 	if err != nil {
-		return fmt.Errorf("gold %s %s: %w", dimDate, d, err)
+		return fmt.Errorf("gold %s %s: %w", spec.name, d, err)
 	}
 	defer b.close()
 	rng := j.DateRange
@@ -69,12 +52,12 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	var sources []dateSource
 	var scanned []string
 	seen := map[string]bool{}
-	for _, s := range dateSources() {
+	for _, s := range spec.dates {
 		view := "silver_" + s.Table
 		if !seen[s.Table] {
 			seen[s.Table] = true
 			dir := lake.PartitionDir(lake.Silver, s.Table, d)
-			_, found, err := b.committed(ctx, view, dir, silverInputs()[s.Table])
+			_, found, err := b.committed(ctx, view, dir, j.contracts().silver[s.Table])
 			if err != nil {
 				return b.wrapInput(err)
 			}
@@ -82,7 +65,7 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 				continue
 			}
 			scanned = append(scanned, s.Table)
-		} else if !contains(scanned, s.Table) {
+		} else if !slices.Contains(scanned, s.Table) {
 			continue
 		}
 		s.View = view
@@ -90,7 +73,7 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	}
 	st.Metrics["sources_scanned"] = scanned
 	if len(sources) > 0 {
-		q, err := j.render("dim_date", "data_range", struct{ Sources []dateSource }{sources})
+		q, err := j.render(spec.name, "data_range", struct{ Sources []dateSource }{sources})
 		if err != nil {
 			return b.wrap(err)
 		}
@@ -111,8 +94,8 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	rng[0] = lake.DateOf(time.Date(rng[0].Time().Year(), 1, 1, 0, 0, 0, 0, time.UTC))
 	rng[1] = lake.DateOf(time.Date(rng[1].Time().Year(), 12, 31, 0, 0, 0, 0, time.UTC))
 
-	sch := dimDateSchema()
-	man, found, err := b.committed(ctx, "dim_committed", DimDir(dimDate), sch)
+	sch := spec.columns()
+	man, found, err := b.committed(ctx, "dim_committed", DimDir(spec.name), sch)
 	if err != nil {
 		return b.wrapInput(err)
 	}
@@ -128,13 +111,13 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 			if clo.Equal(rng[0]) && chi.Equal(rng[1]) {
 				// The committed dimension already covers everything: nothing to rebuild.
 				st.Attempt = man.Attempt
-				return b.dimDateStats(ctx, "dim_committed", st)
+				return b.dimDateStats(ctx, spec, "dim_committed", st)
 			}
 		}
 	}
 
 	now := j.now().UTC().Truncate(time.Microsecond)
-	q, err := j.render("dim_date", "build", struct {
+	q, err := j.render(spec.name, "build", struct {
 		Start, End string
 		Now, D     string
 	}{rng[0].String(), rng[1].String(), tsLiteral(now), dateLiteral(d)})
@@ -148,24 +131,24 @@ func (j *Job) buildDimDate(ctx context.Context, d lake.Date, st *DimStats) error
 	if err := b.create(ctx, "VIEW", "next_dim", sch.project(rowsOf(b.j.Engine.Dialect(), files, sch))); err != nil {
 		return b.wrap(err)
 	}
-	if err := b.dimDateStats(ctx, "next_dim", st); err != nil {
+	if err := b.dimDateStats(ctx, spec, "next_dim", st); err != nil {
 		return err
 	}
 	attempt := lake.NewAttemptID(now)
-	if _, err := b.publish(ctx, DimDir(dimDate), attempt, files); err != nil {
+	if _, err := b.publish(ctx, DimDir(spec.name), attempt, files); err != nil {
 		return b.wrap(err)
 	}
 	st.Published, st.Attempt = true, attempt
 	return nil
 }
 
-func (b *build) dimDateStats(ctx context.Context, rel string, st *DimStats) error {
+func (b *build) dimDateStats(ctx context.Context, spec dimSpec, rel string, st *DimStats) error {
 	if rel != "next_dim" {
 		if err := b.create(ctx, "VIEW", "next_dim", "SELECT * FROM "+rel); err != nil {
 			return b.wrap(err)
 		}
 	}
-	q, err := b.j.render("dim_date", "stats", nil)
+	q, err := b.j.render(spec.name, "stats", nil)
 	if err != nil {
 		return b.wrap(err)
 	}
@@ -177,13 +160,4 @@ func (b *build) dimDateStats(ctx context.Context, rel string, st *DimStats) erro
 		st.Metrics[k] = v
 	}
 	return nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

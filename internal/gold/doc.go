@@ -9,9 +9,33 @@
 // yyyymmdd, no Unknown member); dim_user and dim_dataset are SCD Type 2; dim_competition and
 // dim_tag are Type 1. Every dimension but dim_date has an Unknown member at surrogate key 0.
 // Facts and the bridge are partitioned by run date (gold/{fact}/run_date=D/): a build
-// replaces D's partition and nothing else. Tables are data (Tables, dimensionSpecs,
-// factSpecs); their SQL lives in models/*.sql, portable except for the few functions of
-// dialect.go.
+// replaces D's partition and nothing else.
+//
+// # Tables are contracts
+//
+// A gold table is a contract, contracts/{table}.yaml, plus its model, models/{table}.sql (SQL
+// blocks rendered with text/template: portable SQL plus the dialect's functions, engine.Funcs).
+// The contract says what the code used to: the table's kind (dimension, fact, bridge), its
+// position (order) and the gold tables it waits for (depends_on), the silver tables and columns
+// it reads; for a dimension its type (scd2, type1, calendar), source, natural and surrogate
+// keys, tracked and Type 1 columns with their types and the name of its distinct-keys metric;
+// for a fact its output columns with types, grain, sort order, the dimensions it reads, the
+// silver table whose previous partition it compares with, its checks, and the columns a
+// warehouse indexes. contracts/silver.yaml types the silver columns gold reads: every build
+// projects silver table T through that one list (view silver_T), the union of what the
+// contracts read. Load decodes them strictly and validates them together (kinds, types,
+// dependencies that exist and form no cycle and come earlier in order, a fact's dimensions
+// among its dependencies, models with every block the code renders), naming the file, the
+// field and the fix; Default is the embedded set, Tables its listing, and everything that
+// lists gold tables (the pipeline's tasks, validation, the warehouse's keys) derives from it.
+//
+// What stays code is what is the same for every table of a kind: the generic SCD2 and Type 1
+// merges (models/scd2.sql, type1.sql, dim_stats.sql driven by dims.go), the columns gold adds
+// (surrogate and natural key first; validity, last_observed_date and audit columns of a
+// dimension; run_date, pipeline_run_id, created_at_ts of a fact), the fact build (facts.go),
+// and the calendar generator: dim_date is declared in the same list (type calendar, with its
+// whole schema, and the silver date columns whose dates it must cover as its reads), but its
+// range logic is dimdate.go.
 //
 // # SCD Type 2 merge
 //

@@ -10,57 +10,20 @@ import (
 	"github.com/metalake/metalake/internal/lake"
 )
 
-// factSpec declares a fact (or the bridge). Its SQL is models/{name}.sql: block "build" (the
-// staged relation, which may carry internal __ columns the checks use), block "metrics"
-// (one row) and one block "check {name}" per check (one count: the violations).
+// factSpec is a fact (or the bridge) as its contract declares it. Its SQL is
+// models/{name}.sql: block "build" (the staged relation, which may carry internal __ columns
+// the checks use), block "metrics" (one row) and one block "check {name}" per check (one count:
+// the violations).
 type factSpec struct {
 	name   string
 	silver []string // silver tables of the run date it reads
 	dims   []string // committed dimensions it reads
-	// previousTags also reads the silver tags of the previous processed date (new_assignments).
-	previousTags bool
-	schema       schema
-	order        string
-	checks       []string
-}
-
-func factSpecs() map[string]factSpec {
-	return map[string]factSpec{
-		"fact_dataset_owner_daily": {
-			name: "fact_dataset_owner_daily", silver: []string{"datasets"}, dims: []string{"dim_user", "dim_date"},
-			schema: cols(`user_sk BIGINT, date_sk BIGINT, datasets_count BIGINT, private_datasets_count BIGINT,
-				public_datasets_count BIGINT, total_views BIGINT, total_downloads BIGINT,
-				avg_views_downloads_ratio DOUBLE, ` + factAudit),
-			order:  "user_sk",
-			checks: []string{"total_equals_private_plus_public", "no_negative_counts", "foreign_key_integrity"},
-		},
-		"fact_competitions_yearly": {
-			name: "fact_competitions_yearly", silver: []string{"competitions"},
-			schema: cols(`competition_year BIGINT, total_competitions BIGINT, featured_competitions BIGINT,
-				research_competitions BIGINT, getting_started_competitions BIGINT, playground_competitions BIGINT,
-				other_competitions BIGINT, total_teams_participated BIGINT, total_competitors_participated BIGINT,
-				total_submissions_made BIGINT, avg_teams_per_competition DOUBLE, avg_competitors_per_competition DOUBLE,
-				avg_submissions_per_competition DOUBLE, avg_submissions_per_team DOUBLE, avg_competitors_per_team DOUBLE,
-				total_rewards_usd DOUBLE, avg_reward_usd_per_competition DOUBLE, competition_type_diversity BIGINT,
-				yoy_growth_competitions DOUBLE, ` + factAudit),
-			order:  "competition_year",
-			checks: []string{"competition_type_sum_integrity", "no_negative_counts", "logical_constraints"},
-		},
-		"fact_tag_usage_daily": {
-			name: "fact_tag_usage_daily", silver: []string{"tags", "datasets"}, dims: []string{"dim_tag", "dim_date"},
-			previousTags: true,
-			schema: cols(`tag_sk BIGINT, date_sk BIGINT, datasets_count BIGINT, new_assignments BIGINT,
-				total_views BIGINT, total_downloads BIGINT, share_of_tagged DOUBLE, ` + factAudit),
-			order:  "tag_sk",
-			checks: []string{"no_negative_counts", "foreign_key_integrity", "logical_constraints"},
-		},
-		"bridge_dataset_tag": {
-			name: "bridge_dataset_tag", silver: []string{"tags"}, dims: []string{"dim_dataset", "dim_tag"},
-			schema: cols(`dataset_sk BIGINT, tag_sk BIGINT, weight DOUBLE, ` + factAudit),
-			order:  "dataset_sk, tag_sk",
-			checks: []string{"bridge_weights_sum_to_one", "no_negative_counts", "foreign_key_integrity"},
-		},
-	}
+	// previous, when set, is a silver table whose partition of the previous processed date it
+	// also reads, as view silver_{previous}_prev (fact_tag_usage_daily's new_assignments).
+	previous string
+	schema   schema
+	order    string
+	checks   []string
 }
 
 // factData is what the fact models are rendered with.
@@ -77,7 +40,7 @@ type factData struct {
 // error is a *CheckError. The report gold/_reports/run_date=d/{fact}_report.json is written
 // either way.
 func (j *Job) BuildFact(ctx context.Context, table string, d lake.Date) (*FactReport, error) {
-	spec, ok := factSpecs()[table]
+	spec, ok := j.contracts().facts[table]
 	if !ok {
 		return nil, fmt.Errorf("gold: unknown table %q", table)
 	}
@@ -119,11 +82,7 @@ func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *Fa
 		}
 	}
 	for _, dim := range spec.dims {
-		sch := dimDateSchema()
-		if ds, ok := dimensionSpecs()[dim]; ok {
-			sch = ds.columns()
-		}
-		_, found, err := b.committed(ctx, dim, DimDir(dim), sch)
+		_, found, err := b.committed(ctx, dim, DimDir(dim), j.contracts().dims[dim].columns())
 		if err != nil {
 			return b.wrapInput(err)
 		}
@@ -133,8 +92,8 @@ func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *Fa
 	}
 	data := factData{D: dateLiteral(d), TS: midnight(d), RunID: quote(rep.PipelineRunID),
 		Now: tsLiteral(start), DateSK: dateSK(d)}
-	if spec.previousTags {
-		prev, err := b.previous(ctx, "tags", "silver_tags_prev")
+	if spec.previous != "" {
+		prev, err := b.previous(ctx, spec.previous, "silver_"+spec.previous+"_prev")
 		if err != nil {
 			return err
 		}
@@ -219,7 +178,7 @@ func (b *build) previous(ctx context.Context, table, name string) (*lake.Date, e
 	if prev == nil {
 		return nil, nil
 	}
-	if _, _, err := b.committed(ctx, name, prev.Dir, silverInputs()[table]); err != nil {
+	if _, _, err := b.committed(ctx, name, prev.Dir, b.j.contracts().silver[table]); err != nil {
 		return nil, b.wrapInput(err)
 	}
 	d := prev.Date

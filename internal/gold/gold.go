@@ -20,29 +20,6 @@ const (
 	KindBridge    = "bridge"
 )
 
-// Table is one gold output: its name (the folder under gold/), its kind and the gold tables
-// it reads (so a scheduler can order them; every table also needs silver of its date).
-type Table struct {
-	Name string
-	Kind string
-	Deps []string
-}
-
-// Tables lists gold's outputs, dimensions first (SPEC §5).
-func Tables() []Table {
-	return []Table{
-		{Name: "dim_date", Kind: KindDimension},
-		{Name: "dim_user", Kind: KindDimension},
-		{Name: "dim_dataset", Kind: KindDimension},
-		{Name: "dim_competition", Kind: KindDimension},
-		{Name: "dim_tag", Kind: KindDimension},
-		{Name: "fact_dataset_owner_daily", Kind: KindFact, Deps: []string{"dim_user", "dim_date"}},
-		{Name: "fact_competitions_yearly", Kind: KindFact, Deps: []string{"dim_competition", "dim_date"}},
-		{Name: "fact_tag_usage_daily", Kind: KindFact, Deps: []string{"dim_tag", "dim_date"}},
-		{Name: "bridge_dataset_tag", Kind: KindBridge, Deps: []string{"dim_dataset", "dim_tag"}},
-	}
-}
-
 // Job builds gold tables for a run date. Lake and Engine are required; the rest is optional.
 type Job struct {
 	Lake   *lake.Lake
@@ -54,6 +31,9 @@ type Job struct {
 	// DateRange is dim_date's minimum range (zero: 2000-01-01 .. 2030-12-31); it grows to
 	// cover every date in the data and every run date.
 	DateRange [2]lake.Date
+	// Contracts are the tables the job builds (nil: the embedded ones, Default; Validate and
+	// the pipeline know those).
+	Contracts *Set
 	// Tamper, when set, returns SQL run against the staged fact relation (temp table "fact")
 	// of table before its checks: tests inject data-quality violations with it. Leave nil.
 	Tamper func(table string) string
@@ -61,13 +41,20 @@ type Job struct {
 
 func (j *Job) now() time.Time { return deps.Now(j.Now) }
 
+func (j *Job) contracts() *Set {
+	if j.Contracts != nil {
+		return j.Contracts
+	}
+	return mustDefault()
+}
+
 func (j *Job) log() *slog.Logger { return deps.Log(j.Log) }
 
 // Run builds one gold table for run date d (a dimension, a fact or the bridge) and writes its
 // stats or report. Errors that retrying cannot fix (a missing input, a failed data-quality
 // check) say so through Retryable() bool.
 func (j *Job) Run(ctx context.Context, table string, d lake.Date) error {
-	if _, ok := dimensionSpecs()[table]; ok || table == dimDate {
+	if _, ok := j.contracts().dims[table]; ok {
 		_, err := j.BuildDimension(ctx, table, d)
 		return err
 	}
@@ -80,13 +67,15 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) error {
 func (j *Job) BuildDimension(ctx context.Context, table string, d lake.Date) (*DimStats, error) {
 	start := j.now()
 	st := &DimStats{Table: table, RunDate: d.String(), Metrics: map[string]any{}}
-	var err error
-	if table == dimDate {
-		err = j.buildDimDate(ctx, d, st)
-	} else if spec, ok := dimensionSpecs()[table]; ok {
-		err = j.buildDim(ctx, spec, d, st)
-	} else {
+	spec, ok := j.contracts().dims[table]
+	if !ok {
 		return nil, fmt.Errorf("gold: unknown dimension %q", table)
+	}
+	var err error
+	if spec.calendar {
+		err = j.buildDimDate(ctx, spec, d, st)
+	} else {
+		err = j.buildDim(ctx, spec, d, st)
 	}
 	end := j.now()
 	st.ProcessingTime = isoTime(end)
@@ -197,7 +186,7 @@ func (b *build) committed(ctx context.Context, name, dir string, sch schema) (m 
 // silver creates view silver_{table} over silver/{table}/run_date=d; a missing partition is
 // an *InputError (silver has not published it: retrying will not help).
 func (b *build) silver(ctx context.Context, table string, d lake.Date) error {
-	sch := silverInputs()[table]
+	sch := b.j.contracts().silver[table]
 	dir := lake.PartitionDir(lake.Silver, table, d)
 	_, found, err := b.committed(ctx, "silver_"+table, dir, sch)
 	if err != nil {

@@ -2,34 +2,32 @@ package gold
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
+	"io/fs"
 	"strings"
 	"text/template"
 
 	"github.com/metalake/metalake/internal/engine"
 )
 
-// The models are portable SQL (CTEs, joins, window functions, CASE, IS DISTINCT FROM, VALUES)
-// plus the template functions of the engine's dialect (engine.Funcs: date_series, iso_dow …)
-// and the column-list helpers below; an engine brings its dialect, the models stay as they are.
-//
-//go:embed models/*.sql
-var modelFiles embed.FS
+// The models (embedded with the contracts, contract.go) are portable SQL (CTEs, joins, window
+// functions, CASE, IS DISTINCT FROM, VALUES) plus the template functions of the engine's
+// dialect (engine.Funcs: date_series, iso_dow …) and the column-list helpers below; an engine
+// brings its dialect, the models stay as they are.
 
-// render executes the block named block of models/{file}.sql with data, in the dialect of the
-// job's engine. Each model file holds named blocks ({{define "name"}}…{{end}}): the SELECT that
-// builds a table, its metrics, its checks.
+// render executes the block named block of models/{file}.sql of the job's contracts with data,
+// in the dialect of the job's engine. Each model file holds named blocks
+// ({{define "name"}}…{{end}}): the SELECT that builds a table, its metrics, its checks.
 func (j *Job) render(file, block string, data any) (string, error) {
-	text, err := modelFiles.ReadFile("models/" + file + ".sql")
-	if err != nil {
-		return "", fmt.Errorf("gold model %s: %w", file, err)
+	text, ok := j.contracts().models[file+".sql"]
+	if !ok {
+		return "", fmt.Errorf("gold model %s: %w", file, fs.ErrNotExist)
 	}
 	funcs := engine.Funcs(j.Engine.Dialect())
 	for k, v := range portableFuncs() {
 		funcs[k] = v
 	}
-	tpl, err := template.New(file).Funcs(funcs).Option("missingkey=error").Parse(string(text))
+	tpl, err := template.New(file).Funcs(funcs).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return "", fmt.Errorf("gold model %s: %w", file, err)
 	}

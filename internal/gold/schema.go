@@ -51,7 +51,7 @@ func (s schema) list() string {
 }
 
 // cols parses "name TYPE, name, …" (the type defaults to STRING: the text type both DuckDB and
-// Spark SQL know by that name).
+// Spark SQL know by that name): the columns gold adds to every table.
 func cols(spec string) schema {
 	var out schema
 	for _, f := range strings.Split(spec, ",") {
@@ -66,21 +66,6 @@ func cols(spec string) schema {
 		out = append(out, column{name: name, typ: strings.TrimSpace(typ)})
 	}
 	return out
-}
-
-// silverInputs are the silver columns gold reads (SPEC §4 names), per silver table.
-func silverInputs() map[string]schema {
-	return map[string]schema{
-		"users": cols("user_id, user_name, country_code, signup_ts TIMESTAMP"),
-		"datasets": cols(`dataset_id, dataset_title, dataset_subtitle, owner_user_id, is_private BOOLEAN,
-			dataset_type, created_ts TIMESTAMP, updated_ts TIMESTAMP, total_views BIGINT, total_downloads BIGINT,
-			views_downloads_ratio DOUBLE`),
-		"tags": cols("dataset_id, tag, tag_category, dataset_count BIGINT"),
-		"competitions": cols(`competition_id, slug, title, host_segment_title, enabled_ts TIMESTAMP,
-			deadline_ts TIMESTAMP, reward_type, reward_quantity DOUBLE, num_prizes BIGINT, max_team_size BIGINT,
-			total_teams BIGINT, total_competitors BIGINT, total_submissions BIGINT`),
-		"kernels": cols("created_ts TIMESTAMP"),
-	}
 }
 
 // audit columns end every dimension: when the row was created and last changed (processing

@@ -7,8 +7,9 @@ import (
 	"github.com/metalake/metalake/internal/gold"
 )
 
-// tableSpec declares the keys of one gold table in the warehouse. The columns and their types
-// come from the lake's Parquet files; only what Parquet cannot say is declared here.
+// tableSpec holds the keys of one gold table in the warehouse. The columns and their types
+// come from the lake's Parquet files; only what Parquet cannot say comes from the table's gold
+// contract (tableSpecs).
 type tableSpec struct {
 	name string
 	kind string // gold.KindDimension, KindFact or KindBridge
@@ -29,28 +30,28 @@ type tableSpec struct {
 // ref is a foreign key: column references dim's primary key (a column of the same name).
 type ref struct{ column, dim string }
 
-// tableSpecs lists every gold table in load order: dimensions before the facts that reference
-// them. A test keeps it equal to gold.Tables().
+// tableSpecs lists every gold table in load order (the gold contracts' order: dimensions
+// before the facts that reference them), with the keys its contract declares: a dimension's
+// surrogate key, its natural key (plus effective_start_ts and is_current for SCD2); a fact's
+// run_date plus grain, its references and indexes.
 func tableSpecs() []tableSpec {
-	return []tableSpec{
-		{name: "dim_date", kind: gold.KindDimension, key: []string{"date_sk"}, natural: []string{"date"}},
-		{name: "dim_user", kind: gold.KindDimension, key: []string{"user_sk"},
-			natural: []string{"user_id", "effective_start_ts"}, current: "is_current"},
-		{name: "dim_dataset", kind: gold.KindDimension, key: []string{"dataset_sk"},
-			natural: []string{"dataset_id", "effective_start_ts"}, current: "is_current"},
-		{name: "dim_competition", kind: gold.KindDimension, key: []string{"competition_sk"}, natural: []string{"competition_id"}},
-		{name: "dim_tag", kind: gold.KindDimension, key: []string{"tag_sk"}, natural: []string{"tag"}},
-		{name: "fact_dataset_owner_daily", kind: gold.KindFact, key: []string{"run_date", "user_sk"},
-			refs:    []ref{{"user_sk", "dim_user"}, {"date_sk", "dim_date"}},
-			indexes: []string{"date_sk", "user_sk"}},
-		{name: "fact_competitions_yearly", kind: gold.KindFact, key: []string{"run_date", "competition_year"}},
-		{name: "fact_tag_usage_daily", kind: gold.KindFact, key: []string{"run_date", "tag_sk"},
-			refs:    []ref{{"tag_sk", "dim_tag"}, {"date_sk", "dim_date"}},
-			indexes: []string{"date_sk", "tag_sk"}},
-		{name: "bridge_dataset_tag", kind: gold.KindBridge,
-			refs:    []ref{{"dataset_sk", "dim_dataset"}, {"tag_sk", "dim_tag"}},
-			indexes: []string{"run_date", "dataset_sk", "tag_sk"}},
+	var out []tableSpec
+	for _, t := range gold.Tables() {
+		s := tableSpec{name: t.Name, kind: t.Kind, indexes: t.Indexes}
+		if t.Kind == gold.KindDimension {
+			s.key, s.natural = []string{t.SurrogateKey}, []string{t.Key}
+			if t.SCD2 {
+				s.natural, s.current = append(s.natural, "effective_start_ts"), "is_current"
+			}
+		} else if len(t.Grain) > 0 {
+			s.key = append([]string{"run_date"}, t.Grain...)
+		}
+		for _, r := range t.References {
+			s.refs = append(s.refs, ref{column: r.Column, dim: r.Dimension})
+		}
+		out = append(out, s)
 	}
+	return out
 }
 
 func (s tableSpec) dimension() bool { return s.kind == gold.KindDimension }
