@@ -67,7 +67,8 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		}
 		return nil, fmt.Errorf("bronze %s %s: %w", table, d, err)
 	}
-	src, err := load(ctx, s, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, tmp, header, true, dateOnlyColumns(t))
+	dialect := j.Engine.Dialect()
+	src, err := load(ctx, s, dialect, "src", v.Source, lake.RawKey(v.Source.Raw, d), primaryPath, tmp, header, true, dateOnlyColumns(t))
 	if err != nil {
 		return nil, contractErr(err)
 	}
@@ -101,10 +102,10 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 			return nil, err
 		}
 	}
-	if err := s.Exec(ctx, "CREATE OR REPLACE TEMP VIEW shaped AS "+shapeSQL); err != nil {
+	if err := s.Temp(ctx, "shaped", shapeSQL, false); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: shape %s: %w", table, d, v.Shape, err)
 	}
-	defer s.Exec(ctx, "DROP VIEW IF EXISTS shaped")
+	defer s.DropTemp(ctx, "shaped")
 	shapedCols, err := columns(ctx, s, "shaped")
 	if err != nil {
 		return nil, err
@@ -124,20 +125,20 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		order = "__ord, __sub"
 	}
 
-	judged, kind := judgedSQL(t, order)
-	if err := s.Exec(ctx, judged); err != nil {
+	judged, materialised := judgedSQL(t, order)
+	if err := s.Temp(ctx, "judged", judged, materialised); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
 	}
-	defer s.Exec(ctx, "DROP "+kind+" IF EXISTS judged")
+	defer s.DropTemp(ctx, "judged")
 	rejectedCols := []string{"__ord", "__reject"}
 	for _, c := range t.RejectColumns {
 		rejectedCols = append(rejectedCols, engine.Ident(c))
 	}
-	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE rejected AS SELECT %s FROM judged WHERE __reject IS NOT NULL",
-		strings.Join(rejectedCols, ", "))); err != nil {
+	if err := s.Temp(ctx, "rejected", fmt.Sprintf("SELECT %s FROM judged WHERE __reject IS NOT NULL",
+		strings.Join(rejectedCols, ", ")), true); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: validate: %w", table, d, err)
 	}
-	defer s.Exec(ctx, "DROP TABLE IF EXISTS rejected")
+	defer s.DropTemp(ctx, "rejected")
 
 	var shapedN, rejected, dups int64
 	if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM shaped", &shapedN); err != nil {
@@ -191,9 +192,12 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 	}
 
 	validLine, validJoin := src.lineSQL("v")
-	if kind == "TABLE" {
+	if materialised {
 		// The raw text was only needed for rejects and metrics: free it before the write.
-		if err := s.Exec(ctx, "DROP VIEW IF EXISTS src; DROP TABLE IF EXISTS "+src.raw); err != nil {
+		if err := s.DropTemp(ctx, "src"); err != nil {
+			return nil, err
+		}
+		if err := s.DropTemp(ctx, src.raw); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +206,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		validCols[i] = "v." + c
 	}
 	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, %s AS source_line
-FROM %s v%s`, strings.Join(validCols, ", "), meta, constantText(src.key), constantText(SourceSystem), validLine, validRel, validJoin)
+FROM %s v%s`, strings.Join(validCols, ", "), meta, dialect.ConstantText(src.key), dialect.ConstantText(SourceSystem), validLine, validRel, validJoin)
 	files, err := s.WriteParquet(ctx, validSQL, 0)
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write: %w", table, d, err)
@@ -238,38 +242,37 @@ func primaryRejectsSQL(src *loaded, rejectColumns []string, meta string) string 
 	return fmt.Sprintf(`SELECT * FROM (
 SELECT %s, j.__reject AS reject_reason, %s AS source_file, %s AS source_line,
   CAST(NULL AS STRING) AS raw_line, %s
-FROM rejected j%s JOIN %s r ON r.rowid = j.__ord
+FROM rejected j%s%s
 UNION ALL
 %s) ORDER BY source_line, reject_reason`,
-		strings.Join(append(src.rawColumnsSQL("r"), extra...), ", "), engine.Literal(src.key), line, meta, join, src.raw,
+		strings.Join(append(src.rawColumnsSQL("r"), extra...), ", "), engine.Text(src.key), line, meta, join, src.rawJoin("j"),
 		src.structuralRejectsSQL(extraNull, meta))
 }
 
-// judgedSQL creates "judged": every shaped row with its verdict (__reject: the parse reason,
-// else the first rule that holds) and, for deduplicated tables, __dup. Without deduplication
-// it is a view: materialising 25 M typed rows beside the raw text would spill, while the valid
-// rows can stream from the raw table straight into Parquet. Deduplication needs a window over
-// all rows: then judged is a table. kind is what to DROP afterwards.
-func judgedSQL(t contract.Table, order string) (query, kind string) {
+// judgedSQL is "judged": every shaped row with its verdict (__reject: the parse reason, else
+// the first rule that holds) and, for deduplicated tables, __dup. Without deduplication it is
+// a view: materialising 25 M typed rows beside the raw text would spill, while the valid rows
+// can stream from the raw table straight into Parquet. Deduplication needs a window over all
+// rows: then judged is materialised.
+func judgedSQL(t contract.Table, order string) (query string, materialise bool) {
 	var rules []string
 	for _, r := range t.Rules {
-		rules = append(rules, fmt.Sprintf("WHEN COALESCE((%s), false) THEN %s", r.When, engine.Literal(r.Reason)))
+		rules = append(rules, fmt.Sprintf("WHEN COALESCE((%s), false) THEN %s", r.When, engine.Text(r.Reason)))
 	}
 	ruleExpr := "CAST(NULL AS STRING)"
 	if len(rules) > 0 {
 		ruleExpr = "CASE " + strings.Join(rules, " ") + " END"
 	}
-	dupExpr, kind := "false", "VIEW"
+	dupExpr := "false"
 	if len(t.DedupKeys) > 0 {
 		keys := make([]string, len(t.DedupKeys))
 		for i, k := range t.DedupKeys {
 			keys[i] = engine.Ident(k)
 		}
 		dupExpr = fmt.Sprintf("(__reject IS NULL AND ROW_NUMBER() OVER (PARTITION BY __reject IS NULL, %s ORDER BY %s) > 1)", strings.Join(keys, ", "), order)
-		kind = "TABLE"
+		materialise = true
 	}
-	return fmt.Sprintf(`CREATE OR REPLACE TEMP %s judged AS
-SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, kind, dupExpr, ruleExpr), kind
+	return fmt.Sprintf(`SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, dupExpr, ruleExpr), materialise
 }
 
 // detect finds the variant whose primary raw file exists and whose header it matches.
@@ -332,19 +335,18 @@ func (j *Job) lookup(ctx context.Context, s engine.Session, t contract.Table, sr
 		return fail(err)
 	}
 	name := "lkt_" + src.Raw
-	l, err := load(ctx, s, name, src, key, path, tmp, header, false, nil)
+	l, err := load(ctx, s, j.Engine.Dialect(), name, src, key, path, tmp, header, false, nil)
 	if err != nil {
 		return fail(err)
 	}
 	j.logRewrite(t.Name, d, l)
 	k := engine.Ident(src.Key)
-	reason := fmt.Sprintf("COALESCE(__reason, CASE WHEN %s IS NULL THEN %s END)", k, engine.Literal(src.Key+" is null"))
-	if err := s.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE judged_%[1]s AS
-SELECT *, CASE WHEN __lk_reject IS NULL THEN ROW_NUMBER() OVER (PARTITION BY __lk_reject IS NULL, %[2]s ORDER BY __ord) > 1 ELSE false END AS __lk_dup
-FROM (SELECT *, %[3]s AS __lk_reject FROM %[1]s)`, name, k, reason)); err != nil {
+	reason := fmt.Sprintf("COALESCE(__reason, CASE WHEN %s IS NULL THEN %s END)", k, engine.Text(src.Key+" is null"))
+	if err := s.Temp(ctx, "judged_"+name, fmt.Sprintf(`SELECT *, CASE WHEN __lk_reject IS NULL THEN ROW_NUMBER() OVER (PARTITION BY __lk_reject IS NULL, %[2]s ORDER BY __ord) > 1 ELSE false END AS __lk_dup
+FROM (SELECT *, %[3]s AS __lk_reject FROM %[1]s)`, name, k, reason), true); err != nil {
 		return LookupReport{}, err
 	}
-	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW lk_%s AS SELECT * FROM judged_%s WHERE __lk_reject IS NULL AND NOT __lk_dup", src.Raw, name)); err != nil {
+	if err := s.Temp(ctx, "lk_"+src.Raw, fmt.Sprintf("SELECT * FROM judged_%s WHERE __lk_reject IS NULL AND NOT __lk_dup", name), false); err != nil {
 		return LookupReport{}, err
 	}
 	lr := LookupReport{Raw: src.Raw, SourceFile: key, RejectsDir: lake.RejectsDir(t.Name+"_lookup_"+src.Raw, d)}
@@ -359,9 +361,9 @@ FROM (SELECT *, %[3]s AS __lk_reject FROM %[1]s)`, name, k, reason)); err != nil
 	lkLine, lkJoin := l.lineSQL("j")
 	rejSQL := fmt.Sprintf(`SELECT * FROM (
 SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, %s AS source_line, CAST(NULL AS STRING) AS raw_line, %s
-FROM (SELECT * FROM judged_%s WHERE __lk_reject IS NOT NULL) j%s JOIN %s r ON r.rowid = j.__ord
+FROM (SELECT * FROM judged_%s WHERE __lk_reject IS NOT NULL) j%s%s
 UNION ALL %s) ORDER BY source_line`,
-		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Literal(key), lkLine, meta, name, lkJoin, l.raw, l.structuralRejectsSQL(nil, meta))
+		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Text(key), lkLine, meta, name, lkJoin, l.rawJoin("j"), l.structuralRejectsSQL(nil, meta))
 	files, err := s.WriteParquet(ctx, rejSQL, 0)
 	if err != nil {
 		return LookupReport{}, err
@@ -584,9 +586,9 @@ func loadCountries(ctx context.Context, s engine.Session) error {
 	}
 	var vals []string
 	for _, rec := range recs[1:] {
-		vals = append(vals, fmt.Sprintf("(%s, %s)", engine.Literal(strings.ToLower(strings.TrimSpace(rec[0]))), engine.Literal(rec[1])))
+		vals = append(vals, fmt.Sprintf("(%s, %s)", engine.Text(strings.ToLower(strings.TrimSpace(rec[0]))), engine.Text(rec[1])))
 	}
-	return s.Exec(ctx, "CREATE OR REPLACE TEMP TABLE countries AS SELECT DISTINCT * FROM (VALUES "+strings.Join(vals, ", ")+") AS t(name_key, code)")
+	return s.Temp(ctx, "countries", "SELECT DISTINCT * FROM (VALUES "+strings.Join(vals, ", ")+") AS t(name_key, code)", true)
 }
 
 func dedupe(xs []string) []string {

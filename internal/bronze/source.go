@@ -10,38 +10,35 @@ import (
 	"github.com/metalake/metalake/internal/engine"
 )
 
-// loaded is one raw CSV read into the session: raw_{name} (text columns c0..), rej_{name}
-// (structural rejects) and the typed view {name}.
+// loaded is one raw CSV read into the session by the engine's reader (rawReader): raw_{name}
+// (text columns c{i} of the well-formed records), the structural rejects, and the typed view
+// {name}.
 type loaded struct {
-	name       string   // typed view name (src, lkt_dataset_versions, …)
-	raw        string   // raw table name
-	rej        string   // structural rejects table
-	key        string   // lake key of the CSV
-	header     []string // as in the file
-	rawNames   []string // snake_case name of every header column (rejects carry raw values by these)
-	typedCols  []string // columns of the typed view, in order
-	extras     []string // header columns kept as VARCHAR outside the contract
-	kept       []int    // header positions materialised in the raw table (c{i})
-	structural int64    // structurally broken records
-	lineMap    string   // record-number map, when there are structural rejects
-	rewritten  string   // why the raw file was read through a rewritten copy ("" if not)
+	name       string    // typed view name (src, lkt_dataset_versions, …)
+	raw        string    // raw relation name
+	ord        string    // raw's column ordering the records as the file does (the typed rows' __ord)
+	rd         rawReader // what read the file: line numbers and structural rejects are its
+	key        string    // lake key of the CSV
+	header     []string  // as in the file
+	rawNames   []string  // snake_case name of every header column (rejects carry raw values by these)
+	typedCols  []string  // columns of the typed view, in order
+	extras     []string  // header columns kept as text outside the contract
+	kept       []int     // header positions kept in the raw relation (c{i})
+	structural int64     // structurally broken records
+	rewritten  string    // why the raw file was read through a rewritten copy ("" if not)
 }
 
 // lineSQL returns the expression of the source line of alias's rows (alias.__ord is the
-// record's ordinal among well-formed records) and the join it needs, if any.
-func (l *loaded) lineSQL(alias string) (expr, join string) {
-	if l.lineMap == "" {
-		return alias + ".__ord + 2", ""
-	}
-	return lineFromBuckets(alias, alias+"_lm"), fmt.Sprintf(" JOIN %s %s_lm ON %s", l.lineMap, alias, bucketOf(alias, alias+"_lm"))
-}
+// record's ordinal, l.ord) and the join it needs, if any.
+func (l *loaded) lineSQL(alias string) (expr, join string) { return l.rd.lineSQL(alias) }
 
-// load reads path (the object key) as source src into the session; tmp is a scratch
-// directory (for a rewritten copy of the file, see readRaw).
+// load reads path (the object key) as source src into the session, parsing in dialect d; tmp
+// is a scratch directory (for a rewritten copy of the file, see duckReader).
 // dateOnly names the timestamp columns whose date-only helper the rules use (parsing a value a
 // second time costs real time at 25 M rows, so only they get one).
-func load(ctx context.Context, s engine.Session, name string, src contract.Source, key, path, tmp string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
-	l := &loaded{name: name, raw: "raw_" + name, rej: "rej_" + name, key: key, header: header}
+func load(ctx context.Context, s engine.Session, d engine.Dialect, name string, src contract.Source, key, path, tmp string, header []string, primary bool, dateOnly map[string]bool) (*loaded, error) {
+	l := &loaded{name: name, key: key, header: header}
+	l.rd = newRawReader(s, l)
 	idx := map[string]int{}
 	for i, h := range header {
 		idx[strings.ToLower(strings.TrimSpace(h))] = i
@@ -56,25 +53,11 @@ func load(ctx context.Context, s engine.Session, name string, src contract.Sourc
 			l.kept = append(l.kept, i)
 		}
 	}
-	if err := l.readRaw(ctx, s, path, tmp); err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-
-	// Record numbers: rowid counts well-formed records only; every structural reject before a
-	// record shifts it by one. The map is applied only where a line is written (lineSQL), as
-	// an equality join on a bucket of ordinals: an ASOF join carrying every column cost more
-	// than the parse itself at 25 M rows.
-	if l.structural > 0 {
-		l.lineMap = "lines_" + name
-		if err := s.Exec(ctx, lineMapSQL(l.lineMap, l.raw, l.rej)); err != nil {
-			return nil, err
-		}
-	}
 	from := l.raw + " r"
 
 	used := map[int]bool{}
 	var inner, outer, reasons []string
-	inner = append(inner, "r.rowid AS __ord")
+	inner = append(inner, "r."+l.ord+" AS __ord")
 	outer = append(outer, "__ord")
 	l.typedCols = append(l.typedCols, "__ord")
 	for _, c := range src.Columns {
@@ -92,16 +75,24 @@ func load(ctx context.Context, s engine.Session, name string, src contract.Sourc
 		raw := fmt.Sprintf("r.c%d", i)
 		rawAlias := fmt.Sprintf("__raw%d", i)
 		parsed := engine.Ident(c.Name)
-		inner = append(inner, fmt.Sprintf("%s AS %s", raw, rawAlias), fmt.Sprintf("%s AS %s", parseExpr(c, raw), parsed))
+		expr, err := parseExpr(d, c, raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: column %s: %w", key, c.Header, err)
+		}
+		inner = append(inner, fmt.Sprintf("%s AS %s", raw, rawAlias), fmt.Sprintf("%s AS %s", expr, parsed))
 		outer = append(outer, parsed)
 		l.typedCols = append(l.typedCols, c.Name)
 		if dateOnly[c.Name] {
-			inner = append(inner, fmt.Sprintf("%s AS %s", dateOnlyExpr(c, raw), engine.Ident(dateOnlyName(c.Name))))
+			only, err := dateOnlyExpr(d, c, raw)
+			if err != nil {
+				return nil, fmt.Errorf("%s: column %s: %w", key, c.Header, err)
+			}
+			inner = append(inner, fmt.Sprintf("%s AS %s", only, engine.Ident(dateOnlyName(c.Name))))
 			outer = append(outer, engine.Ident(dateOnlyName(c.Name)))
 			l.typedCols = append(l.typedCols, dateOnlyName(c.Name))
 		}
 		if f := failedExpr(c, rawAlias, parsed); f != "false" {
-			reasons = append(reasons, fmt.Sprintf("WHEN %s THEN %s", f, engine.Literal(parseReason(c))))
+			reasons = append(reasons, fmt.Sprintf("WHEN %s THEN %s", f, engine.Text(parseReason(c))))
 		}
 	}
 	taken := map[string]bool{}
@@ -131,9 +122,12 @@ func load(ctx context.Context, s engine.Session, name string, src contract.Sourc
 	}
 	outer = append(outer, reason+" AS __reason")
 	l.typedCols = append(l.typedCols, "__reason")
-	view := fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM (SELECT %s FROM %s)",
-		name, strings.Join(outer, ", "), strings.Join(inner, ", "), from)
-	if err := s.Exec(ctx, view); err != nil {
+	// Read only now: a column the dialect cannot parse fails the load before the file is read.
+	if err := l.rd.read(ctx, s, l, path, tmp); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	view := fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s)", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
+	if err := s.Temp(ctx, name, view, false); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -168,7 +162,7 @@ func sqlType(t string) string {
 	case contract.TypeBoolean:
 		return "BOOLEAN"
 	}
-	return "VARCHAR"
+	return "STRING" // DuckDB reads it as VARCHAR; Spark wants a length after VARCHAR
 }
 
 // uniqueSnake snake-cases header names, suffixing collisions so every raw column keeps a name.
@@ -187,7 +181,7 @@ func uniqueSnake(header []string) []string {
 }
 
 // rawColumnsSQL selects the raw text of every header column under its snake_case name, from
-// raw table alias a, for the rejects file.
+// raw relation alias a, for the rejects file.
 func (l *loaded) rawColumnsSQL(a string) []string {
 	cols := make([]string, len(l.kept))
 	for j, i := range l.kept {
@@ -206,20 +200,15 @@ func (l *loaded) nullRawColumnsSQL() []string {
 
 // structuralRejectsSQL selects the structurally broken records in the rejects layout.
 func (l *loaded) structuralRejectsSQL(extra []string, meta string) string {
-	cols := append(l.nullRawColumnsSQL(), extra...)
-	return fmt.Sprintf(`SELECT %s, 'malformed csv line' AS reject_reason, %s AS source_file,
-  CAST(line AS BIGINT) AS source_line, LTRIM(MIN(csv_line), chr(10) || chr(13)) AS raw_line, %s
-FROM %s GROUP BY line`, strings.Join(cols, ", "), engine.Literal(l.key), meta, l.rej)
+	return l.rd.structuralRejectsSQL(l, append(l.nullRawColumnsSQL(), extra...), meta)
+}
+
+// rawJoin is the join from alias j's rows (with __ord) to their raw record r.
+func (l *loaded) rawJoin(j string) string {
+	return fmt.Sprintf(" JOIN %s r ON r.%s = %s.__ord", l.raw, l.ord, j)
 }
 
 func (l *loaded) drop(ctx context.Context, s engine.Session) {
-	for _, q := range []string{
-		"DROP VIEW IF EXISTS " + l.name,
-		"DROP TABLE IF EXISTS lines_" + l.name,
-		"DROP TABLE IF EXISTS " + l.raw,
-		"DROP TABLE IF EXISTS " + l.rej,
-		"DROP TABLE IF EXISTS " + l.scan(),
-	} {
-		_ = s.Exec(ctx, q)
-	}
+	_ = s.DropTemp(ctx, l.name)
+	l.rd.drop(ctx, s)
 }

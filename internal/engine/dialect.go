@@ -14,8 +14,8 @@ type Dialect interface {
 	Matches(expr, pattern string) string
 	// RegexpRemove deletes every match of pattern from expr.
 	RegexpRemove(expr, pattern string) string
-	// DaysBetween is the number of calendar days from the date of timestamp ts to day (a DATE
-	// expression), negative when ts is later; NULL when ts is NULL.
+	// DaysBetween is the number of calendar days (a BIGINT) from the date of timestamp ts to
+	// day (a DATE expression), negative when ts is later; NULL when ts is NULL.
 	DaysBetween(ts, day string) string
 	// DateSeries is a parenthesised relation with one DATE column d, one row per day from start
 	// to end (YYYY-MM-DD) inclusive.
@@ -32,6 +32,24 @@ type Dialect interface {
 	// the element as column value and its 1-based position as column pos. An empty or NULL
 	// list yields no row. (One generator for both: engines disagree on what two do.)
 	ExplodeWithPosition(list, value, pos string) string
+
+	// ParseTimestamp parses the text expr as a TIMESTAMP with the first of formats that accepts
+	// it; NULL when none does or expr is NULL. Formats are strptime's as DuckDB reads them:
+	// %Y is a year of 1 to 4 digits, %m %d %H %M %S numbers of 1 or 2 digits, %% a percent
+	// sign, any other character itself, except that a blank matches any run of ASCII
+	// whitespace; whitespace around the text is ignored, and an impossible date or time (02/30,
+	// 24:00:00) does not parse. An engine that cannot spell a format returns an error naming
+	// it, never an expression that parses differently. (DuckDB's strptime also takes the words
+	// infinity, -infinity and epoch, in any case, for 1900-01-01 00:00:00; Spark does not.)
+	ParseTimestamp(expr string, formats ...string) (string, error)
+	// IsJSONArray is a condition on the text expr: true when it is a JSON array (RFC 8259,
+	// whitespace around it allowed), otherwise false or NULL, so it belongs in WHEN or WHERE.
+	// What RFC 8259 does not allow is engine-specific: both take NaN and Infinity, DuckDB also
+	// trailing commas ([1,]), Spark also escaped lone surrogates ("\ud800").
+	IsJSONArray(expr string) string
+	// ConstantText is a text column holding s on every row, in the cheapest form the engine's
+	// Parquet writer has for it (readers see plain text).
+	ConstantText(s string) string
 }
 
 // Funcs returns d's spellings under the names the models call them by.
@@ -45,5 +63,8 @@ func Funcs(d Dialect) map[string]any {
 		"json_string_list":      d.JSONStringList,
 		"json_array_length":     d.JSONArrayLength,
 		"explode_with_position": d.ExplodeWithPosition,
+		"parse_timestamp":       d.ParseTimestamp,
+		"is_json_array":         d.IsJSONArray,
+		"constant_text":         d.ConstantText,
 	}
 }

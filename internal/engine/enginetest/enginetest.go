@@ -36,6 +36,7 @@ func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
 		{"TempRelations", testTempRelations},
 		{"ValuesAndNulls", testValuesAndNulls},
 		{"Unicode", testUnicode},
+		{"TextConstants", testTextConstants},
 		{"TimestampsAtDayBorders", testTimestamps},
 		{"Rounding", testRounding},
 		{"WindowTies", testWindowTies},
@@ -50,6 +51,9 @@ func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
 		{"DialectRegex", testDialectRegex},
 		{"DialectDays", testDialectDays},
 		{"DialectJSONLists", testDialectJSONLists},
+		{"DialectParseTimestamp", testDialectParseTimestamp},
+		{"DialectIsJSONArray", testDialectIsJSONArray},
+		{"DialectConstantText", testDialectConstantText},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,6 +209,18 @@ func sameValue(got, want any) bool {
 		return engine.Scan([]any{got}, &g) == nil && got != nil && g == w
 	}
 	return got == want
+}
+
+// testTextConstants: engine.Text spells any text, backslashes and quotes included, so that
+// every engine reads back exactly that text.
+func testTextConstants(t *testing.T, e engine.Engine) {
+	s := session(t, e)
+	for _, want := range []string{"", "plain", "it's", `a\b`, `\`, `\'`, `'\\'`, `C:\new\table`, `\n is not a line break`, "ünï'cödé\\"} {
+		got := value(t, s, engine.Text(want))
+		if got != want {
+			t.Errorf("engine.Text(%q) reads back as %#v", want, got)
+		}
+	}
 }
 
 func testUnicode(t *testing.T, e engine.Engine) {
@@ -574,6 +590,11 @@ func testDialectDays(t *testing.T, e engine.Engine) {
 			t.Errorf("DaysBetween(%s, %s) = %v, want %v", c.ts, c.day, got, c.want)
 		}
 	}
+	// A BIGINT like every count of days the layers write: a Parquet INT32 here would give the
+	// same column different types on different engines.
+	if cols, err := s.Describe(t.Context(), "(SELECT "+d.DaysBetween("TIMESTAMP '2024-01-01 00:00:00'", "DATE '2024-01-02'")+" AS n)"); err != nil || len(cols) != 1 || cols[0].Type != "BIGINT" {
+		t.Errorf("DaysBetween's type = %v (%v), want BIGINT", cols, err)
+	}
 	got := rows(t, s, "SELECT CAST(d AS STRING), "+d.ISODayOfWeek("d")+" FROM "+d.DateSeries("2024-02-26", "2024-03-03")+" AS s ORDER BY d")
 	want := "[[2024-02-26 1] [2024-02-27 2] [2024-02-28 3] [2024-02-29 4] [2024-03-01 5] [2024-03-02 6] [2024-03-03 7]]"
 	if fmt.Sprint(got) != want {
@@ -610,6 +631,168 @@ func testDialectJSONLists(t *testing.T, e engine.Engine) {
 		got := value(t, s, d.JSONArrayLength(c.text))
 		if (c.want == nil) != (got == nil) || c.want != nil && !sameValue(got, c.want) {
 			t.Errorf("JSONArrayLength(%s) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+// testDialectParseTimestamp: strptime's grammar as DuckDB reads it, on both sides of every
+// edge (digit counts, whitespace, impossible dates and times), the first format that accepts
+// a text winning; and a format an engine cannot spell is an error, not a different parse.
+func testDialectParseTimestamp(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	kaggle := []string{"%m/%d/%Y %H:%M:%S", "%m/%d/%Y"}
+	iso := []string{"%Y-%m-%d %H:%M:%S", "%Y-%m-%d"}
+	for _, c := range []struct {
+		text    string // a SQL expression
+		formats []string
+		want    string // "" for NULL
+	}{
+		{"'01/02/2019 07:55:37'", kaggle, "2019-01-02 07:55:37"},
+		{"'1/2/2019 1:2:3'", kaggle, "2019-01-02 01:02:03"},
+		{"'04/01/2010'", kaggle, "2010-04-01 00:00:00"},
+		{"'4/1/2010'", kaggle, "2010-04-01 00:00:00"},
+		{"' 04/01/2010' || chr(9)", kaggle, "2010-04-01 00:00:00"},               // whitespace around
+		{"'01/02/2019' || chr(9) || ' 07:55:37'", kaggle, "2019-01-02 07:55:37"}, // a run of blanks
+		{"'01/02/2019' || chr(10) || '07:55:37 '", kaggle, "2019-01-02 07:55:37"},
+		{"'12/31/999'", kaggle, "0999-12-31 00:00:00"},
+		{"'04/01/10'", kaggle, "0010-04-01 00:00:00"}, // %Y is the year as written
+		{"'02/29/2020'", kaggle, "2020-02-29 00:00:00"},
+		{"'13/01/2010'", kaggle, ""},
+		{"'02/30/2019'", kaggle, ""},
+		{"'01/01/2019 24:00:00'", kaggle, ""},
+		{"'01/01/2019 23:59:60'", kaggle, ""},
+		{"'001/02/2019'", kaggle, ""}, // three digits for %m
+		{"'12/31/99999'", kaggle, ""}, // five for %Y
+		{"'1/02/2019 007:00:00'", kaggle, ""},
+		{"'01/02/2019 07:55'", kaggle, ""},
+		{"'01/02/2019 07:55:37.5'", kaggle, ""},
+		{"'01/02/201907:55:37'", kaggle, ""},                   // a blank in the format needs one in the text
+		{"'04/ 01/2010'", kaggle, ""},                          // and none elsewhere
+		{"'01/02/2019' || chr(160) || '07:55:37'", kaggle, ""}, // no-break space is no blank
+		{"'+4/01/2010'", kaggle, ""},
+		{"'٠٤/٠١/٢٠١٠'", kaggle, ""},
+		{"'2019-01-02'", kaggle, ""},
+		{"''", kaggle, ""},
+		{"CAST(NULL AS STRING)", kaggle, ""},
+		{"'2019-01-02 07:55:37'", iso, "2019-01-02 07:55:37"},
+		{"'2019-1-2'", iso, "2019-01-02 00:00:00"},
+		{"'2019-01-02 7:5:3 '", iso, "2019-01-02 07:05:03"},
+		{"'2019-01-02T07:55:37'", iso, ""},
+		{"'04/01/2010'", []string{"%m/%d/%Y"}, "2010-04-01 00:00:00"},
+		{"'04/01/2010 10:00:00'", []string{"%m/%d/%Y"}, ""},
+		{"'100% 2019'", []string{"100%% %Y"}, "2019-01-01 00:00:00"},
+	} {
+		expr, err := d.ParseTimestamp(c.text, c.formats...)
+		if err != nil {
+			t.Errorf("ParseTimestamp(%s, %q): %v", c.text, c.formats, err)
+			continue
+		}
+		got := ""
+		if v := value(t, s, expr); v != nil {
+			ts, ok := v.(time.Time)
+			if !ok {
+				t.Errorf("ParseTimestamp(%s, %q) = %#v, want a time.Time", c.text, c.formats, v)
+				continue
+			}
+			got = ts.Format("2006-01-02 15:04:05")
+		}
+		if got != c.want {
+			t.Errorf("ParseTimestamp(%s, %q) = %q, want %q (empty: NULL)", c.text, c.formats, got, c.want)
+		}
+	}
+	expr, err := d.ParseTimestamp("'2019-01-02'", iso...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cols, err := s.Describe(t.Context(), "(SELECT "+expr+" AS ts) AS p"); err != nil || len(cols) != 1 || cols[0].Type != "TIMESTAMP" {
+		t.Errorf("ParseTimestamp's type = %v (%v), want TIMESTAMP", cols, err)
+	}
+	// A format beyond the documented language: refused, or parsed as strptime would.
+	if expr, err := d.ParseTimestamp("'Jan 02 2019'", "%b %d %Y"); err == nil {
+		if v, ok := value(t, s, expr).(time.Time); !ok || v.Format("2006-01-02") != "2019-01-02" {
+			t.Errorf("ParseTimestamp with %%b accepted the format and parsed 'Jan 02 2019' as %v", v)
+		}
+	} else if !strings.Contains(err.Error(), "%b") {
+		t.Errorf("ParseTimestamp with %%b: error %q does not name the specifier", err)
+	}
+}
+
+// testDialectIsJSONArray: RFC 8259 arrays (whitespace around, nesting, escapes) hold; other
+// JSON, broken JSON, text after an array and NULL do not.
+func testDialectIsJSONArray(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{`'[]'`, true},
+		{`'["a","b"]'`, true},
+		{`'[1, 2.5e3, -0, true, false, null]'`, true},
+		{`' [1] '`, true},
+		{`chr(9) || '[1]' || chr(10)`, true},
+		{`'[[1,2],[{"a":[]}],{}]'`, true},
+		{`'[{"a":1,"a":2}]'`, true}, // duplicate keys are valid JSON
+		{`'["x' || chr(92) || '"y", "' || chr(92) || 'u00e9", "Việt"]'`, true}, // chr(92): a backslash reads alike in both dialects' literals
+		{`'["a' || chr(92) || 'x"]'`, false},                                   // no such escape
+		{`'[123456789012345678901234567890]'`, true},
+		{`'{"a":[1]}'`, false},
+		{`'"[1]"'`, false},
+		{`'null'`, false},
+		{`'42'`, false},
+		{`''`, false},
+		{`' '`, false},
+		{`'['`, false},
+		{`'["a"'`, false},
+		{`'[1] x'`, false},
+		{`'[1][2]'`, false},
+		{`'[1]]'`, false},
+		{`'[1]}'`, false},
+		{`'[1],[2]'`, false},
+		{`'[1 2]'`, false},
+		{`'[,1]'`, false},
+		{`'[1,,2]'`, false},
+		{`'[01]'`, false},
+		{`'[.5]'`, false},
+		{`'[''a'']'`, false}, // single quotes
+		{`'[{a:1}]'`, false},
+		{`'[1, /* c */ 2]'`, false},
+		{`'["a' || chr(9) || 'b"]'`, false}, // a raw control character inside a string
+		{`'[nul]'`, false},
+		{`'[1]' || chr(160)`, false},
+		{`'abc'`, false},
+		{`CAST(NULL AS STRING)`, false},
+	} {
+		got := value(t, s, "COALESCE("+d.IsJSONArray(c.text)+", false)")
+		if got != c.want {
+			t.Errorf("IsJSONArray(%s) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+// testDialectConstantText: the constant reads back as text, through Parquet too.
+func testDialectConstantText(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	q := "SELECT id, " + d.ConstantText("kaggle_meta") + " AS src, " + d.ConstantText(`it's Việt \p`) + " AS other FROM (VALUES (1), (2)) AS t(id)"
+	files, err := s.WriteParquet(t.Context(), q, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.Path)
+	}
+	rel := e.Dialect().ReadParquet(paths)
+	got := rows(t, s, "SELECT id, src, other FROM "+rel+" ORDER BY id")
+	if fmt.Sprint(got) != `[[1 kaggle_meta it's Việt \p] [2 kaggle_meta it's Việt \p]]` {
+		t.Errorf("constant text columns read back as %v", got)
+	}
+	cols, err := s.Describe(t.Context(), rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cols {
+		if c.Name != "id" && c.Type != "VARCHAR" {
+			t.Errorf("constant text column %s is %s in Parquet, want VARCHAR", c.Name, c.Type)
 		}
 	}
 }

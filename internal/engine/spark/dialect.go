@@ -96,7 +96,7 @@ func (Dialect) RegexpRemove(expr, pattern string) string {
 
 // DaysBetween implements engine.Dialect.
 func (Dialect) DaysBetween(ts, day string) string {
-	return fmt.Sprintf("datediff(%s, CAST(%s AS DATE))", day, ts)
+	return fmt.Sprintf("CAST(datediff(%s, CAST(%s AS DATE)) AS BIGINT)", day, ts) // datediff is an INT
 }
 
 // DateSeries implements engine.Dialect. An end before the start gives no row (Spark's sequence
@@ -126,3 +126,18 @@ func (Dialect) ExplodeWithPosition(list, value, pos string) string {
 	return fmt.Sprintf("inline(transform(%s, (__e, __i) -> named_struct('v', __e, 'p', __i + 1))) AS (%s, %s)",
 		list, ident(value), ident(pos))
 }
+
+// IsJSONArray implements engine.Dialect with Spark's JSON parser (Jackson), which reads the
+// first value of a text and ignores what follows it ("[1] x" would pass). So the text is
+// parsed twice, inside an array and as an object's value: text after a valid value makes one
+// of the two invalid (it would have to continue both an array and an object), and a text that
+// is no value at all makes both invalid. Single quotes, which Jackson takes by default, are
+// refused as DuckDB refuses them.
+func (Dialect) IsJSONArray(expr string) string {
+	return fmt.Sprintf(`(%[1]s RLIKE '^[ \\t\\n\\r]*\\[' AND size(from_json('[' || %[1]s || ']', 'array<string>', map('allowSingleQuotes', 'false'))) = 1
+  AND from_json('{"v":' || %[1]s || '}', 'struct<v:string,__corrupt:string>', map('allowSingleQuotes', 'false', 'columnNameOfCorruptRecord', '__corrupt')).__corrupt IS NULL)`, expr)
+}
+
+// ConstantText implements engine.Dialect: a literal (Spark's Parquet writer dictionary-encodes
+// a constant column by itself).
+func (Dialect) ConstantText(s string) string { return literal(s) }
