@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/metalake/metalake/internal/testserver"
 )
 
 // bin is the metalake binary built once for the end-to-end tests.
@@ -32,6 +34,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
+	testserver.StopSharedSpark()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
