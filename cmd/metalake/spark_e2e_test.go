@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"context"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,22 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/metalake/metalake/internal/engine/spark"
-	"github.com/metalake/metalake/internal/testserver"
+	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 )
 
-// sparkEnv returns the environment that points metalake at the test binary's Spark Connect
-// server (started on first use; skipped locally without Spark, failed under CI).
+// sparkEnv points metalake at the test binary's Spark Connect server.
 func sparkEnv(t *testing.T) []string {
 	t.Helper()
-	srv := testserver.SharedSpark(t, func(ctx context.Context, remote string) error {
-		e, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: os.TempDir()})
-		if err != nil {
-			return err
-		}
-		return e.Close()
-	})
-	return []string{"METALAKE_SPARK_REMOTE=" + srv.Remote}
+	return []string{"METALAKE_SPARK_REMOTE=" + sparktest.Remote(t)}
 }
 
 // TestSparkRunKilledAndRerun: a Spark run (--engine spark) gives the same lake as DuckDB's;

@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
-	"github.com/metalake/metalake/internal/engine/spark"
-	"github.com/metalake/metalake/internal/testserver"
+	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 )
 
 // generalParse is the strict parse without the shortcuts of parseExpr: trim, then the pattern
@@ -126,7 +124,7 @@ func TestParseAgreesAcrossEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	sp := openSpark(t)
+	sp := sparktest.Open(t)
 	checkParseShortcuts(t, sp)
 
 	columns := append(slices.Clone(parseColumns),
@@ -179,23 +177,4 @@ func TestParseAgreesAcrossEngines(t *testing.T) {
 			t.Errorf("%s: DuckDB %s, Spark %s", k, want[k], got[k])
 		}
 	}
-}
-
-// openSpark opens a Spark engine on the test binary's Spark Connect server (skipped locally
-// without Spark, failed under CI; TestMain stops the server).
-func openSpark(t *testing.T) *spark.Engine {
-	t.Helper()
-	srv := testserver.SharedSpark(t, func(ctx context.Context, remote string) error {
-		e, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: os.TempDir()})
-		if err != nil {
-			return err
-		}
-		return e.Close()
-	})
-	e, err := spark.Open(t.Context(), spark.Options{Remote: srv.Remote, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/metalake/metalake/internal/bronze"
 	"github.com/metalake/metalake/internal/contract"
 	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 	"github.com/metalake/metalake/internal/synth"
@@ -61,7 +62,7 @@ func newTwinLakes(t *testing.T, sparkEng engine.Engine, raw func(b storage.Bucke
 // days, with defects: malformed and truncated records among them) on DuckDB and on Spark, and
 // requires the same reports, the same published rows and the same rejects, row for row.
 func TestBronzeOnSpark(t *testing.T) {
-	sparkEng := bronze.OpenSpark(t)
+	sparkEng := sparktest.Open(t)
 	start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	for _, layout := range []string{synth.LayoutKaggle, synth.LayoutPlan} {
 		t.Run(layout, func(t *testing.T) {
@@ -97,7 +98,7 @@ func TestBronzeOnSpark(t *testing.T) {
 // a backslash, text around values, records with a field too many and too few, and an
 // unterminated quote at the end; and on a competitions file without records.
 func TestBronzeOnSparkEdgeCases(t *testing.T) {
-	sparkEng := bronze.OpenSpark(t)
+	sparkEng := sparktest.Open(t)
 	d := lake.DateOf(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
 	body := strings.Join([]string{
 		"Id,UserName,DisplayName,RegisterDate,PerformanceTier,Country",
@@ -274,7 +275,7 @@ func first(xs []string, n int) []string {
 // TestSparkRefusesUntranslatableFormats: a contract format Spark cannot parse as DuckDB does
 // fails the table before the file is read, naming the format; DuckDB runs it.
 func TestSparkRefusesUntranslatableFormats(t *testing.T) {
-	sparkEng := bronze.OpenSpark(t)
+	sparkEng := sparktest.Open(t)
 	set, err := contract.Load(fstest.MapFS{"events.yaml": {Data: []byte(`table: events
 order: 1
 reject_threshold: 0.5

@@ -317,3 +317,20 @@ func (t Table) RawTables() []string {
 	}
 	return out
 }
+
+// SQLFiles reads every *.sql file at the root of fsys (a layer's models), by file name.
+func SQLFiles(fsys fs.FS) (map[string]string, error) {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = string(b)
+	}
+	return out, nil
+}

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	contractfiles "github.com/metalake/metalake/internal/contract"
 )
 
 // The contracts (one per gold table, plus silver.yaml) and the SQL models they name.
@@ -156,18 +158,11 @@ func (s *Set) Tables() []Table {
 // error naming its line), and validates them together. Every problem is reported, each naming
 // the file, the field and the fix.
 func Load(contracts, models fs.FS) (*Set, error) {
-	set := &Set{dims: map[string]dimSpec{}, facts: map[string]factSpec{}, models: map[string]string{}}
-	ms, err := fs.Glob(models, "*.sql")
+	ms, err := contractfiles.SQLFiles(models)
 	if err != nil {
 		return nil, fmt.Errorf("gold models: %w", err)
 	}
-	for _, name := range ms {
-		b, err := fs.ReadFile(models, name)
-		if err != nil {
-			return nil, fmt.Errorf("gold models: %w", err)
-		}
-		set.models[name] = string(b)
-	}
+	set := &Set{dims: map[string]dimSpec{}, facts: map[string]factSpec{}, models: ms}
 	files, err := fs.Glob(contracts, "*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("gold contracts: %w", err)

@@ -1,13 +1,11 @@
 package parity_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/metalake/metalake/internal/engine"
-	"github.com/metalake/metalake/internal/engine/spark"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 	"github.com/metalake/metalake/internal/testserver"
@@ -17,23 +15,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testserver.StopSharedSpark()
 	os.Exit(code)
-}
-
-func openSpark(t *testing.T) engine.Engine {
-	t.Helper()
-	srv := testserver.SharedSpark(t, func(ctx context.Context, remote string) error {
-		e, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: os.TempDir()})
-		if err != nil {
-			return err
-		}
-		return e.Close()
-	})
-	e, err := spark.Open(t.Context(), spark.Options{Remote: srv.Remote, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
 }
 
 func openDuckDB(t *testing.T) engine.Engine {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/synth"
@@ -30,7 +31,7 @@ func TestPipelineOnBothEngines(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			duck := openDuckDB(t)
-			sp := openSpark(t)
+			sp := sparktest.Open(t)
 			dirA, dirB := t.TempDir(), t.TempDir()
 			a, b := localLake(t, dirA), localLake(t, dirB)
 			start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)

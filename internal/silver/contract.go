@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/metalake/metalake/internal/contract"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -145,18 +146,11 @@ func Default() (*Set, error) {
 // Load reads every *.yaml contract at the root of contracts and every *.sql model at the root
 // of models, decoding strictly (an unknown key is an error naming its line), then validates.
 func Load(contracts, models fs.FS) (*Set, error) {
-	set := &Set{models: map[string]string{}}
-	ms, err := fs.Glob(models, "*.sql")
+	ms, err := contract.SQLFiles(models)
 	if err != nil {
 		return nil, fmt.Errorf("silver models: %w", err)
 	}
-	for _, name := range ms {
-		b, err := fs.ReadFile(models, name)
-		if err != nil {
-			return nil, fmt.Errorf("silver models: %w", err)
-		}
-		set.models[name] = string(b)
-	}
+	set := &Set{models: ms}
 	cs, err := fs.Glob(contracts, "*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("silver contracts: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/engine/spark"
+	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 )
 
 // TestOpenEndsTheSessionsOfADeadProcess: a session recorded in the work directory of a process
@@ -17,7 +18,7 @@ import (
 // a directory about to be removed.
 func TestOpenEndsTheSessionsOfADeadProcess(t *testing.T) {
 	parent := t.TempDir()
-	first, err := spark.Open(t.Context(), spark.Options{Remote: server(t).Remote, WorkDir: t.TempDir()})
+	first, err := spark.Open(t.Context(), spark.Options{Remote: sparktest.Remote(t), WorkDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestOpenEndsTheSessionsOfADeadProcess(t *testing.T) {
 		done <- s.QueryRow(t.Context(), "SELECT COUNT(*) FROM range(0, 200000000000) WHERE hash(id) % 7 = 3", &n)
 	}()
 	time.Sleep(3 * time.Second) // the statement is running
-	second, err := spark.Open(t.Context(), spark.Options{Remote: server(t).Remote, WorkDir: parent})
+	second, err := spark.Open(t.Context(), spark.Options{Remote: sparktest.Remote(t), WorkDir: parent})
 	if err != nil {
 		t.Fatal(err)
 	}

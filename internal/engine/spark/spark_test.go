@@ -1,7 +1,6 @@
 package spark_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,7 @@ import (
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/engine/enginetest"
-	"github.com/metalake/metalake/internal/engine/spark"
+	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 	"github.com/metalake/metalake/internal/testserver"
 )
 
@@ -19,37 +18,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// server returns the test binary's Spark Connect server, ready once an engine can open on it
-// (a session and a first query).
-func server(t *testing.T) *testserver.SparkServer {
-	t.Helper()
-	return testserver.SharedSpark(t, func(ctx context.Context, remote string) error {
-		e, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: os.TempDir()})
-		if err != nil {
-			return err
-		}
-		return e.Close()
-	})
-}
-
-func open(t *testing.T) *spark.Engine {
-	t.Helper()
-	e, err := spark.Open(t.Context(), spark.Options{Remote: server(t).Remote, WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
 func TestSparkConformance(t *testing.T) {
-	server(t)
-	enginetest.Run(t, func(t *testing.T) engine.Engine { return open(t) })
+	sparktest.Remote(t)
+	enginetest.Run(t, func(t *testing.T) engine.Engine { return sparktest.Open(t) })
 }
 
 func TestWriteParquetSplitsLargeOutputs(t *testing.T) {
 	t.Parallel()
-	e := open(t)
+	e := sparktest.Open(t)
 	s, err := e.Session(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +81,7 @@ func paths(files []engine.ParquetFile) []string {
 
 func TestExecRunsScriptsAndQueries(t *testing.T) {
 	t.Parallel()
-	e := open(t)
+	e := sparktest.Open(t)
 	s, err := e.Session(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +104,7 @@ func TestExecRunsScriptsAndQueries(t *testing.T) {
 
 func TestErrorsAndClose(t *testing.T) {
 	t.Parallel()
-	e := open(t)
+	e := sparktest.Open(t)
 	s, err := e.Session(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +128,7 @@ func TestErrorsAndClose(t *testing.T) {
 
 func TestReadParquetDoesNotGuessPartitions(t *testing.T) {
 	t.Parallel()
-	e := open(t)
+	e := sparktest.Open(t)
 	s, err := e.Session(t.Context())
 	if err != nil {
 		t.Fatal(err)
