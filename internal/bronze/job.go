@@ -376,16 +376,14 @@ UNION ALL %s) ORDER BY source_line`,
 
 func (j *Job) publish(ctx context.Context, dir, table string, d lake.Date, attempt string, files []engine.ParquetFile, want int64) error {
 	var got int64
-	lf := make([]lake.File, len(files))
-	for i, f := range files {
-		lf[i] = lake.File{Path: f.Path, Rows: f.Rows}
+	for _, f := range files {
 		got += f.Rows
 	}
 	if got != want {
 		// Accounting is the point of bronze: never publish numbers that do not reconcile.
 		return fmt.Errorf("bronze %s %s: internal accounting error: wrote %d rows, expected %d", table, d, got, want)
 	}
-	_, err := j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Bronze, Table: table, RunDate: d.String(), Attempt: attempt}, lf)
+	_, err := j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Bronze, Table: table, RunDate: d.String(), Attempt: attempt}, files)
 	return err
 }
 

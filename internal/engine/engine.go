@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 )
 
@@ -163,11 +164,9 @@ func (e *SQLError) Error() string {
 
 func (e *SQLError) Unwrap() error { return e.Err }
 
-// ParquetFile is one file written by WriteParquet.
-type ParquetFile struct {
-	Path string
-	Rows int64
-}
+// ParquetFile is one file written by WriteParquet: a local file and its row count, which is
+// what the lake publishes (lake.Publish commits the files an engine hands back).
+type ParquetFile = lake.File
 
 // Literal quotes s as a SQL string literal, for DuckDB and for typed literals (DATE '…',
 // TIMESTAMP '…'), whose text never holds a backslash. A text value in SQL that any engine runs

@@ -218,11 +218,7 @@ func (b *build) missingColumns(ctx context.Context, rel string, sch schema) ([]s
 
 // publish makes files the new content of dir (the lake's commit protocol).
 func (b *build) publish(ctx context.Context, dir, attempt string, files []engine.ParquetFile) (lake.Manifest, error) {
-	lf := make([]lake.File, len(files))
-	for i, f := range files {
-		lf[i] = lake.File{Path: f.Path, Rows: f.Rows}
-	}
-	return b.j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Gold, Table: b.table, RunDate: b.d.String(), Attempt: attempt}, lf)
+	return b.j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Gold, Table: b.table, RunDate: b.d.String(), Attempt: attempt}, files)
 }
 
 // queryObject runs a one-row query and returns its columns by name (JSON-friendly values).

@@ -412,11 +412,7 @@ func (b *build) reportFields(ctx context.Context, out []engine.ParquetFile) erro
 }
 
 func (b *build) publish(ctx context.Context, dir, table, attempt string, files []engine.ParquetFile) error {
-	lf := make([]lake.File, len(files))
-	for i, f := range files {
-		lf[i] = lake.File{Path: f.Path, Rows: f.Rows}
-	}
-	_, err := b.j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Silver, Table: table, RunDate: b.d.String(), Attempt: attempt}, lf)
+	_, err := b.j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Silver, Table: table, RunDate: b.d.String(), Attempt: attempt}, files)
 	if err != nil {
 		return b.fail(err)
 	}
