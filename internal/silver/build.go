@@ -19,6 +19,7 @@ type build struct {
 	s           engine.Session
 	t           Table
 	d           lake.Date
+	mode        Mode
 	rep         *Report
 	contractErr func(string, ...any) error
 	data        map[string]any // template data of the models
@@ -30,6 +31,7 @@ type build struct {
 	drops       map[string]int64 // every dropped row by code
 	newTotal    int64            // prepared rows (= bronze rows)
 	carriedRows int64            // rows of silver(P) and held(P)
+	sorted      bool             // write silver(D) and the held rows ordered by key
 	outSQL      string           // the query that writes silver(D)
 }
 
@@ -191,7 +193,7 @@ func (b *build) stateSchema(ctx context.Context) error {
 	if b.stateCols, err = describe(ctx, b.s, b.clean); err != nil {
 		return b.contractErr("clean model %s: %w", t.Models.Clean, err)
 	}
-	orderCols, _ := b.order()
+	orderCols, _ := b.order("")
 	for _, need := range append(append(append([]string{"__drop"}, lineage...), t.Key...), orderCols...) {
 		if _, ok := b.stateCols.find(need); !ok {
 			return b.contractErr("clean model %s must emit column %s", t.Models.Clean, need)
@@ -207,69 +209,6 @@ func (b *build) stateSchema(ctx context.Context) error {
 			return b.contractErr("clean model %s changes the type of dedup column %s (%s → %s)", t.Models.Clean, need, nc.Type, sc.Type)
 		}
 	}
-	return nil
-}
-
-// dedup creates carried (silver(P) ∪ held(P)) and winners: the first version per key of
-// new ∪ carried by the dedup order, with the key's first and last ingestion dates.
-func (b *build) dedup(ctx context.Context, carriedMain, carriedHeld *partitionInput) error {
-	carried, err := carriedSQL(ctx, b.s, b.j.Engine.Dialect(), b.stateCols.without("__drop"), carriedMain, carriedHeld)
-	if err != nil {
-		return b.fail(err)
-	}
-	if err := b.exec(ctx, "VIEW", "carried", carried); err != nil {
-		return err
-	}
-	if err := b.s.QueryRow(ctx, "SELECT COUNT(*) FROM carried", &b.carriedRows); err != nil {
-		return b.fail(err)
-	}
-	if b.carriedRows != b.rep.CarriedCount {
-		return b.accountingErr("the previous silver holds %d rows, its manifests say %d", b.carriedRows, b.rep.CarriedCount)
-	}
-	union, err := unionColumns(b.newCols, b.stateCols)
-	if err != nil {
-		return b.contractErr("clean model %s: %w", b.t.Models.Clean, err)
-	}
-	var newSide, oldSide []string
-	for _, c := range union {
-		null := fmt.Sprintf("CAST(NULL AS %s) AS %s", engine.CastType(c.Type), engine.Ident(c.Name))
-		if _, ok := b.newCols.find(c.Name); ok {
-			newSide = append(newSide, "n."+engine.Ident(c.Name))
-		} else {
-			newSide = append(newSide, null)
-		}
-		if _, ok := b.stateCols.find(c.Name); ok {
-			oldSide = append(oldSide, "c."+engine.Ident(c.Name))
-		} else {
-			oldSide = append(oldSide, null)
-		}
-	}
-	newSide = append(newSide, "true AS __new", "n.source_run_date AS __first", "n.source_run_date AS __last")
-	oldSide = append(oldSide, "false AS __new", "c.first_ingested_date AS __first", "c.last_ingested_date AS __last")
-	key := strings.Join(quoted(b.t.Key, "u."), ", ")
-	_, orderSQL := b.order()
-	// Separate window specs: ROW_NUMBER must keep the default frame on Spark.
-	ranked := fmt.Sprintf(`SELECT * FROM (
-  SELECT u.*, ROW_NUMBER() OVER (PARTITION BY %[1]s ORDER BY %[4]s) AS __rn,
-         MIN(u.__first) OVER (PARTITION BY %[1]s) AS __fi, MAX(u.__last) OVER (PARTITION BY %[1]s) AS __li
-  FROM (
-    SELECT %[2]s FROM new_rows n WHERE n.__drop IS NULL
-    UNION ALL
-    SELECT %[3]s FROM carried c
-  ) u
-) r WHERE r.__rn = 1`, key, strings.Join(newSide, ", "), strings.Join(oldSide, ", "), orderSQL)
-	if err := b.exec(ctx, "TABLE", "winners", ranked); err != nil {
-		return err
-	}
-	if err := b.s.QueryRow(ctx, "SELECT COUNT(*) FROM winners", &b.rep.AfterDedupCount); err != nil {
-		return b.fail(err)
-	}
-	var predropped int64
-	for _, n := range b.drops {
-		predropped += n
-	}
-	// Measured, not derived: rows that entered deduplication minus the winners.
-	b.rep.DuplicatesRemoved = (b.newTotal - predropped + b.carriedRows) - b.rep.AfterDedupCount
 	return nil
 }
 
@@ -327,8 +266,9 @@ func (b *build) cleanAndEnrich(ctx context.Context, deps map[string]partitionInp
 	return enrichedCols, nil
 }
 
-// write writes silver(D) (business columns, then lineage, then metadata, ordered by key) and
-// the held rows (state columns + drop_code, kept for the next date, + held_reason).
+// write writes silver(D) (business columns, then lineage, then metadata) and the held rows
+// (state columns + drop_code, kept for the next date, + held_reason): ordered by key after
+// the window, which scatters them, else in the order they stream (see doc.go).
 func (b *build) write(ctx context.Context, enrichedCols columns, start time.Time) (out, held []engine.ParquetFile, err error) {
 	processed := start.UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999")
 	var outCols []string
@@ -339,8 +279,11 @@ func (b *build) write(ctx context.Context, enrichedCols columns, start time.Time
 	}
 	outCols = append(outCols, quoted(lineage, "")...)
 	outCols = append(outCols, timestampLiteral(processed)+" AS silver_processed_ts", dateLiteral(b.d.String())+" AS silver_run_date")
-	orderBy := strings.Join(quoted(b.t.Key, ""), ", ")
-	b.outSQL = fmt.Sprintf("SELECT %s FROM enriched WHERE __drop IS NULL ORDER BY %s", strings.Join(outCols, ", "), orderBy)
+	orderBy := ""
+	if b.sorted {
+		orderBy = " ORDER BY " + strings.Join(quoted(b.t.Key, ""), ", ")
+	}
+	b.outSQL = fmt.Sprintf("SELECT %s FROM enriched WHERE __drop IS NULL%s", strings.Join(outCols, ", "), orderBy)
 	if out, err = b.s.WriteParquet(ctx, b.outSQL, 0); err != nil {
 		return nil, nil, b.fail(fmt.Errorf("write: %w", err))
 	}
@@ -349,7 +292,7 @@ func (b *build) write(ctx context.Context, enrichedCols columns, start time.Time
 SELECT %[1]s, __drop AS drop_code, __drop AS held_reason FROM state WHERE __drop IS NOT NULL
 UNION ALL
 SELECT %[1]s, CAST(NULL AS STRING) AS drop_code, __drop AS held_reason FROM enriched WHERE __drop IS NOT NULL
-) h ORDER BY %[2]s`, keep, orderBy)
+) h%[2]s`, keep, orderBy)
 	if held, err = b.s.WriteParquet(ctx, heldSQL, 0); err != nil {
 		return nil, nil, b.fail(fmt.Errorf("write held rows: %w", err))
 	}
@@ -419,13 +362,13 @@ func (b *build) publish(ctx context.Context, dir, table, attempt string, files [
 	return nil
 }
 
-// order returns the dedup order's columns and its SQL over alias u.
-func (b *build) order() ([]string, string) {
+// order returns the dedup order's columns and its SQL over the columns of alias (e.g. "u.").
+func (b *build) order(alias string) ([]string, string) {
 	var cols, terms []string
 	for _, o := range b.t.DedupOrder {
 		m := orderRe.FindStringSubmatch(o)
 		cols = append(cols, m[1])
-		terms = append(terms, "u."+engine.Ident(m[1])+strings.TrimPrefix(o, m[1]))
+		terms = append(terms, alias+engine.Ident(m[1])+strings.TrimPrefix(o, m[1]))
 	}
 	return cols, strings.Join(terms, ", ")
 }

@@ -52,14 +52,36 @@
 // of dates (see docs/BENCHMARKS.md). The tests prove the equality on multi-day generated lakes
 // in both layouts and on hand-written edge cases (TestIncrementalEqualsFull*).
 //
+// # Two plans for the winners (dedup.go)
+//
+// Full mode, and any table whose order does not lead with the run date (datasets: updated_ts
+// first), rank every row of new ∪ state(P) per key with one window. In incremental mode, when
+// dedup_order starts with source_run_date DESC (users, kernels, competitions, tags), every new
+// row (of D) outranks every carried row (of an earlier date; checked, else the window runs),
+// so the maximum of point 1 needs no ranking across dates: a key's winner is its best new row
+// when bronze(D) has the key, else its carried row, and its ingestion dates are the least and
+// greatest of D and its carried row's. Only the keys bronze(D) repeats — few: a snapshot
+// lists a key once, defects aside — are ranked, with the same window over their new rows.
+// The plan reads state(P) as one row per key, which state(P) is (one winner per key, split
+// between silver(P) and held(P)). Should a previous silver repeat a key anyway, a repeated
+// key absent from bronze(D) sends the date to the window, and one present in bronze(D) fails
+// the accounting check (its new row would be joined twice) instead of publishing it twice.
+//
+// The window's output is scattered across keys, so its silver(D) is written ordered by key.
+// The other plan writes rows as they stream, roughly in bronze(D)'s order (Meta Kaggle lists
+// ids in ascending order), without a sort: nothing reads silver in an order (gold joins on
+// keys, fingerprints and the tests compare row multisets), and the files are no larger.
+//
 // # Accounting
 //
 // input_count = bronze(D) rows + carried rows (silver(P) and held(P)) = output_count +
 // duplicates_removed + every dropped row, counted under its DROP strategy; after_dedup_count =
-// output_count + held_count. Both are checked before anything is published: a model that
-// fans rows out, emits an undeclared drop code or loses rows fails the run (AccountingError,
-// ContractError), not the numbers. Non-drop strategies (IMPUTE, FLAG, DEFAULT, DERIVE,
-// NORMALISE) count the rows of silver(D) their predicate holds for.
+// output_count + held_count, where after_dedup_count is the winners counted (the window) or
+// known (one per key of bronze(D), plus the carried rows of the other keys). Both are checked
+// before anything is published: a model that fans rows out, emits an undeclared drop code or
+// loses rows fails the run (AccountingError, ContractError), not the numbers. Non-drop
+// strategies (IMPUTE, FLAG, DEFAULT, DERIVE, NORMALISE) count the rows of silver(D) their
+// predicate holds for.
 //
 // # Dialect
 //

@@ -88,7 +88,7 @@ func (j *Job) run(ctx context.Context, t Table, d lake.Date, mode Mode, rep *Rep
 		return fail(err)
 	}
 	defer s.Close()
-	b := &build{j: j, s: s, t: t, d: d, rep: rep, contractErr: contractErr,
+	b := &build{j: j, s: s, t: t, d: d, mode: mode, rep: rep, contractErr: contractErr,
 		data: map[string]any{"RunDate": dateLiteral(d.String()), "Table": t.Name}}
 	defer b.cleanup(context.WithoutCancel(ctx))
 	return b.compute(ctx, in, start)
