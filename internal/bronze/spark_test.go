@@ -60,7 +60,8 @@ func newTwinLakes(t *testing.T, sparkEng engine.Engine, raw func(b storage.Bucke
 
 // TestBronzeOnSpark runs bronze for every table of generated lakes (both raw layouts, two
 // days — the generator truncates records on odd days only — with defects: malformed and
-// truncated records among them) on DuckDB and on Spark, and requires the same reports, the same published rows and the same rejects, row for row.
+// truncated records among them) on DuckDB and on Spark, and requires the same reports, the
+// same published rows and the same rejects, row for row.
 func TestBronzeOnSpark(t *testing.T) {
 	sparkEng := sparktest.Open(t)
 	start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
