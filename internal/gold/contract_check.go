@@ -29,9 +29,9 @@ var (
 
 // genericModels are the models every dimension of a type runs, with the blocks the code renders.
 var genericModels = map[string][]string{
-	"scd2.sql":      {"hits", "pieces", "versions", "dim"},
+	"scd2.sql":      {"past", "seen", "hits", "pieces", "versions", "dim"},
 	"type1.sql":     {"merged", "dim"},
-	"dim_stats.sql": {"stats", "integrity"},
+	"dim_stats.sql": {"stats", "integrity", "history"},
 }
 
 // validator collects every problem of a set of contracts.

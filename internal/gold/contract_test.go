@@ -118,7 +118,7 @@ func TestLoadRefusesBrokenContracts(t *testing.T) {
 		{"missing model", func(t *testing.T, _, m fstest.MapFS) { delete(m, "dim_tag.sql") },
 			[]string{`gold contract dim_tag.yaml: model: models/dim_tag.sql is missing: write it with the blocks "source", "unknown"`}},
 		{"missing generic model", func(t *testing.T, _, m fstest.MapFS) { delete(m, "scd2.sql") },
-			[]string{`gold model scd2.sql: models/scd2.sql is missing: write it with the blocks "hits", "pieces", "versions", "dim" (the generic model of dim_user, dim_dataset)`}},
+			[]string{`gold model scd2.sql: models/scd2.sql is missing: write it with the blocks "past", "seen", "hits", "pieces", "versions", "dim" (the generic model of dim_user, dim_dataset)`}},
 		{"missing check block", replace("fact_competitions_yearly.yaml", "logical_constraints]", "logical_constraints, yearly_totals]"),
 			[]string{`gold contract fact_competitions_yearly.yaml: model: models/fact_competitions_yearly.sql has no block "check yearly_totals": add {{define "check yearly_totals"}}…{{end}}`}},
 		{"check not listed", replace("fact_competitions_yearly.yaml", ", logical_constraints]", "]"),

@@ -57,6 +57,9 @@ type dimData struct {
 	D, TS, End     string // the run date, its midnight, the end of time
 	Now            string // processing time of this build
 	HW             int64  // high-water surrogate key before this build
+	// Carry: the committed version has rows besides the Unknown member, which an SCD2 build
+	// carries over (without any, its "dim" is the merged versions alone).
+	Carry bool
 }
 
 // buildDim merges silver of d into a dimension: read the committed version and silver(d),
@@ -91,33 +94,40 @@ func (j *Job) buildDim(ctx context.Context, spec dimSpec, d lake.Date, st *DimSt
 	hw := max(state.HighWaterSK, committedMax)
 	now := j.now().UTC().Truncate(time.Microsecond)
 	data := dimData{Key: spec.key, SK: spec.sk, Tracked: spec.tracked.names(), Type1: spec.type1.names(),
-		D: dateLiteral(d), TS: midnight(d), End: endOfTime, Now: tsLiteral(now), HW: hw}
+		D: dateLiteral(d), TS: midnight(d), End: endOfTime, Now: tsLiteral(now), HW: hw, Carry: committedRows > 1}
 
 	source, err := j.render(spec.name, "source", data)
 	if err != nil {
 		return b.wrap(err)
 	}
-	if err := b.create(ctx, "TABLE", "obs", source); err != nil {
+	// A view, not a copy: the merge reads silver(D) once (seen), and only a failed check reads it
+	// again (duplicates, below).
+	if err := b.create(ctx, "VIEW", "obs", source); err != nil {
 		return b.wrap(err)
 	}
-	var observed, dups int64
-	if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*), COUNT(*) - COUNT(DISTINCT %s) FROM obs", spec.key), &observed, &dups); err != nil {
-		return b.wrap(err)
-	}
-	if dups > 0 {
-		return &InputError{Table: spec.name, RunDate: d.String(),
-			Err: fmt.Errorf("silver %s %s has %d duplicate %s values (silver must hold one row per key)", spec.source, d, dups, spec.key)}
-	}
-	st.Metrics["observed_keys"] = observed
 
 	model := "type1"
+	// Every key (Type 1), or only the keys whose versions this build changes (SCD2), has its
+	// versions checked below: the others were checked when written and are carried as they were.
+	// When those are most keys (the first build: every key is new), checking all of them is as
+	// strong and spares matching the dimension against the changed keys.
+	checkAll := true
 	if spec.scd2 {
 		model = "scd2"
-		if err := b.scd2(ctx, spec, data, state, st); err != nil {
+		changed, err := b.scd2(ctx, spec, data, state, st)
+		if err != nil {
 			return err
 		}
-	} else if err := b.type1(ctx, data); err != nil {
-		return err
+		checkAll = 2*changed >= committedRows+asInt(st.Metrics["new_keys"])
+	} else {
+		var observed int64
+		if err := b.s.QueryRow(ctx, "SELECT COUNT(*) FROM obs", &observed); err != nil {
+			return b.wrap(err)
+		}
+		st.Metrics["observed_keys"] = observed
+		if err := b.type1(ctx, data); err != nil {
+			return err
+		}
 	}
 
 	// The new version: every row in schema order, the Unknown member included.
@@ -145,7 +155,14 @@ FROM (%[4]s) u LEFT JOIN (SELECT * FROM dim_committed WHERE %[5]s = 0) z ON true
 	if err := b.create(ctx, "VIEW", "next_dim", sch.project(rowsOf(b.j.Engine.Dialect(), files, sch))); err != nil {
 		return b.wrap(err)
 	}
-	if err := b.integrity(ctx, spec, data); err != nil {
+	if err := b.integrity(ctx, spec, data, checkAll); err != nil {
+		// Silver must hold one row per key. A repeated key always breaks the new version (its
+		// versions repeat or overlap, or carry a surrogate key twice), so silver is only searched
+		// for one when the checks fail, and is then named as the cause.
+		if dup := b.duplicates(ctx, spec); dup != nil {
+			clear(st.Metrics)
+			return dup
+		}
 		return err
 	}
 
@@ -205,18 +222,30 @@ WHERE n.last_observed_date IS DISTINCT FROM c.last_observed_date`, spec.sk))
 	return nil
 }
 
-// scd2 creates hits (the observation of each key against its version effective on d),
-// next_obs (where the history a backfill splits resumes), pieces and versions (models/scd2.sql).
-func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimState, st *DimStats) error {
-	q, err := b.j.render("scd2", "hits", data)
-	if err != nil {
-		return b.wrap(err)
+// scd2 creates past (the committed versions not effective on d), seen (each observed key's
+// status against its version effective on d: silver(d)'s one join with the dimension), hits
+// (the keys whose versions change: status new, before or changed), next_obs (where the history
+// a backfill splits resumes), pieces and versions (models/scd2.sql). It returns the number of
+// keys in hits.
+func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimState, st *DimStats) (int64, error) {
+	// Kept: seen (one row per observed key) and the few keys of hits that everything after reads
+	// several times. In the first build (nothing committed) every key is new and both are
+	// silver(d), read once by the write: views.
+	kept := "TABLE"
+	if !data.Carry {
+		kept = "VIEW"
 	}
-	if err := b.create(ctx, "TABLE", "hits", q); err != nil {
-		return b.wrap(err)
+	for _, step := range []struct{ name, kind string }{{"past", "TABLE"}, {"seen", kept}, {"hits", kept}} {
+		q, err := b.j.render("scd2", step.name, data)
+		if err != nil {
+			return 0, b.wrap(err)
+		}
+		if err := b.create(ctx, step.kind, step.name, q); err != nil {
+			return 0, b.wrap(err)
+		}
 	}
 	byStatus := map[string]int64{}
-	err = b.s.Each(ctx, "SELECT status, COUNT(*) FROM hits GROUP BY status ORDER BY status", func(row []any) error {
+	err := b.s.Each(ctx, "SELECT status, COUNT(*) FROM seen GROUP BY status ORDER BY status", func(row []any) error {
 		var s string
 		var n int64
 		err := engine.Scan(row, &s, &n)
@@ -224,26 +253,30 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 		return err
 	})
 	if err != nil {
-		return b.wrap(err)
+		return 0, b.wrap(err)
 	}
+	changed := byStatus["new"] + byStatus["before"] + byStatus["changed"]
+	st.Metrics["observed_keys"] = changed + byStatus["same"]
 	st.Metrics["new_keys"] = byStatus["new"]
 	st.Metrics["changed_keys"] = byStatus["changed"]
 	st.Metrics["backfilled_keys"] = byStatus["before"]
 	st.Metrics["unchanged_keys"] = byStatus["same"]
 
 	if err := b.nextObservations(ctx, spec, state, byStatus["changed"] > 0); err != nil {
-		return err
+		return 0, err
 	}
-	for _, step := range []string{"pieces", "versions"} {
-		q, err := b.j.render("scd2", step, data)
+	// versions is kept too: the changed keys' versions are few, and the write then reads them
+	// instead of merging them while it streams millions of carried rows.
+	for _, step := range []struct{ name, kind string }{{"pieces", "VIEW"}, {"versions", kept}} {
+		q, err := b.j.render("scd2", step.name, data)
 		if err != nil {
-			return b.wrap(err)
+			return 0, b.wrap(err)
 		}
-		if err := b.create(ctx, "TABLE", step, q); err != nil {
-			return b.wrap(err)
+		if err := b.create(ctx, step.kind, step.name, q); err != nil {
+			return 0, b.wrap(err)
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // nextObservations fills next_obs(k, n): for each key whose version effective on d changes,
@@ -313,18 +346,38 @@ func (b *build) type1(ctx context.Context, data dimData) error {
 
 // integrity checks the new version's invariants (models/dim_stats.sql "integrity"): one
 // Unknown member, unique surrogate keys, and for SCD2 contiguous, non-empty, maximally merged
-// versions with exactly one current version per key.
-func (b *build) integrity(ctx context.Context, spec dimSpec, data dimData) error {
-	q, err := b.j.render("dim_stats", "integrity", struct {
+// versions with exactly one current version per checked key: the keys whose versions this
+// build changed, or every key (all). One pass over next_dim counts what holds per row; the
+// versions are compared in order ("history") unless every key is checked and has one version
+// (then nothing is left to compare).
+func (b *build) integrity(ctx context.Context, spec dimSpec, data dimData, all bool) error {
+	in := struct {
 		dimData
-		SCD2 bool
-	}{data, spec.scd2})
+		SCD2, All bool
+	}{data, spec.scd2, all}
+	q, err := b.j.render("dim_stats", "integrity", in)
 	if err != nil {
 		return b.wrap(err)
 	}
 	m, err := b.queryObject(ctx, q)
 	if err != nil {
 		return b.wrap(err)
+	}
+	versions, keys := asInt(m["checked_versions"]), asInt(m["checked_keys"])
+	delete(m, "checked_versions")
+	delete(m, "checked_keys")
+	if spec.scd2 && (!all || versions != keys) {
+		q, err := b.j.render("dim_stats", "history", in)
+		if err != nil {
+			return b.wrap(err)
+		}
+		h, err := b.queryObject(ctx, q)
+		if err != nil {
+			return b.wrap(err)
+		}
+		for k, v := range h {
+			m[k] = v
+		}
 	}
 	bad := map[string]int64{}
 	for k, v := range m {
@@ -336,6 +389,17 @@ func (b *build) integrity(ctx context.Context, spec dimSpec, data dimData) error
 		return &IntegrityError{Table: spec.name, RunDate: b.d.String(), Violations: bad}
 	}
 	return nil
+}
+
+// duplicates is an *InputError when silver(D) (obs) holds a key more than once, else nil (also
+// when it cannot tell: the caller then reports what it found).
+func (b *build) duplicates(ctx context.Context, spec dimSpec) error {
+	var dups int64
+	if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*) - COUNT(DISTINCT %s) FROM obs", spec.key), &dups); err != nil || dups == 0 {
+		return nil
+	}
+	return &InputError{Table: spec.name, RunDate: b.d.String(),
+		Err: fmt.Errorf("silver %s %s has %d duplicate %s values (silver must hold one row per key)", spec.source, b.d, dups, spec.key)}
 }
 
 func (b *build) wrapInput(err error) error {

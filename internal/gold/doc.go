@@ -68,6 +68,14 @@
 // with older ones. Rerunning a date finds every key "equal" and changes nothing; the dimension
 // is not even rewritten.
 //
+// The merge touches each committed version about twice, not once per step: the versions not
+// effective on D (history; few in a daily run) are set apart, silver(D) is joined once with
+// the versions effective on D (per observed key its status, Type 1 values and
+// last_observed_date, and whole rows only for the keys whose versions change: the only ones
+// the cutting and merging above ever see), and the write joins the committed versions with
+// that to carry every other version over. The first build has nothing to join: every key is
+// new, one version each, numbered in (key, start) order.
+//
 // # Stable surrogate keys
 //
 // A version keeps its key for life: cutting a version keeps the key on its head, extending or
@@ -79,8 +87,11 @@
 // the same versions (business columns) as in order; key values may differ.
 //
 // After each merge the new version is checked before it is published: one Unknown member,
-// unique keys, and for the keys whose versions changed: non-empty, contiguous versions with
-// exactly one current version and no two adjacent equal versions (IntegrityError otherwise).
+// unique keys, and for the keys whose versions changed (every key when most did, as in the
+// first build): non-empty, contiguous versions with exactly one current version and no two
+// adjacent equal versions (IntegrityError otherwise). A key silver repeats always breaks one
+// of these; the build then names the input as the cause (an InputError: silver must hold one
+// row per key), so silver is only searched for repeated keys when a check fails.
 //
 // # Facts, checks and reports
 //

@@ -72,3 +72,77 @@ func TestMissingInputs(t *testing.T) {
 		t.Errorf("dim_tag over incomplete silver: %v", err)
 	}
 }
+
+// Silver must hold one row per key: a build over a partition that repeats a key fails without
+// retry, naming the duplicates, and publishes nothing — whether the repeated key is new, has a
+// version effective on the date (equal or changed), or only versions after it (a backfill).
+func TestDuplicateSilverKeysFailTheBuild(t *testing.T) {
+	t.Parallel()
+	u1, u2 := user{"U001", "John", "US", "2024-01-01"}, user{"U002", "Jane", "UK", "2024-01-02"}
+	moved := user{"U001", "John", "CA", "2024-01-01"}
+	renamed := user{"U001", "Johnny", "CA", "2024-01-01"}
+	cases := []struct {
+		name  string
+		first string // a date built before, holding u1 and u2 ("": none)
+		date  string
+		users []user
+	}{
+		{"new key twice, equal rows", "", "2024-01-10", []user{u1, u1, u2}},
+		{"new key twice, different rows", "", "2024-01-10", []user{u1, moved, u2}},
+		{"new key twice beside existing keys", "2024-01-01", "2024-01-10", []user{u1, u2, {"U003", "Ann", "VN", ""}, {"U003", "Ann", "VN", ""}}},
+		{"existing key twice, unchanged", "2024-01-01", "2024-01-10", []user{u1, u1, u2}},
+		{"existing key twice, unchanged and changed", "2024-01-01", "2024-01-10", []user{u1, moved, u2}},
+		{"existing key twice, changed alike", "2024-01-01", "2024-01-10", []user{moved, moved, u2}},
+		{"existing key twice, changed apart", "2024-01-01", "2024-01-10", []user{moved, renamed, u2}},
+		{"backfilled key twice", "2024-01-20", "2024-01-10", []user{u1, moved, u2}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			before := ""
+			if tc.first != "" {
+				f.putUsers(t, tc.first, u1, u2)
+				f.dims(t, tc.first, "dim_user")
+				before = f.csv(t, "SELECT * FROM gold.dim_user ORDER BY user_sk")
+			}
+			f.putUsers(t, tc.date, tc.users...)
+			_, err := f.job.BuildDimension(context.Background(), "dim_user", mustDate(t, tc.date))
+			var ie *gold.InputError
+			if !errors.As(err, &ie) || dag.Retryable(err) ||
+				!strings.Contains(err.Error(), "silver users "+tc.date+" has 1 duplicate user_id values") {
+				t.Fatalf("dim_user over duplicate keys: %v, want a non-retryable InputError naming 1 duplicate", err)
+			}
+			if tc.first == "" {
+				if a := manifestAttempt(t, f, "gold/dim_user/"); a != "" {
+					t.Errorf("a dimension was published (%s)", a)
+				}
+			} else if after := f.csv(t, "SELECT * FROM gold.dim_user ORDER BY user_sk"); after != before {
+				t.Errorf("dim_user changed:\nbefore\n%s\nafter\n%s", before, after)
+			}
+		})
+	}
+}
+
+// The same for a Type 1 dimension: a repeated competition, new or already in the dimension.
+func TestDuplicateSilverKeysFailTypeOne(t *testing.T) {
+	t.Parallel()
+	row := func(id, title string) string {
+		return "('" + id + "', 's" + id + "', '" + title + "', 'Featured', TIMESTAMP '2019-03-01', NULL, 'USD', 1000.0, 3, 5, 10, 20, 100)"
+	}
+	f := newFixture(t)
+	ctx := context.Background()
+	f.putSilver(t, "competitions", "2024-01-01", compCols, compTypes, row("1", "A"), row("1", "B"), row("2", "C"))
+	_, err := f.job.BuildDimension(ctx, "dim_competition", mustDate(t, "2024-01-01"))
+	var ie *gold.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "has 1 duplicate competition_id values") {
+		t.Fatalf("dim_competition over a repeated new key: %v", err)
+	}
+	f.putSilver(t, "competitions", "2024-01-02", compCols, compTypes, row("1", "A"), row("2", "C"))
+	f.dims(t, "2024-01-02", "dim_competition")
+	f.putSilver(t, "competitions", "2024-01-03", compCols, compTypes, row("1", "A"), row("2", "C"), row("2", "C"))
+	_, err = f.job.BuildDimension(ctx, "dim_competition", mustDate(t, "2024-01-03"))
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "has 1 duplicate competition_id values") {
+		t.Fatalf("dim_competition over a repeated existing key: %v", err)
+	}
+}

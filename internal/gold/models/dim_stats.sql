@@ -14,12 +14,35 @@ FROM next_dim
 {{end}}
 
 {{define "integrity"}}
--- Every count must be 0. The version checks of an SCD2 dimension look at the keys whose
--- versions this build changed (hits.status <> 'same'); the others were checked when written.
+-- Every count must be 0, in one pass over next_dim. The version checks of an SCD2 dimension
+-- look at the keys whose versions this build changed (hits), which "history" compares in
+-- order; the other keys were checked when written and are carried as they were. When every
+-- key is checked (.All: most keys changed, e.g. the first build) this pass counts them per
+-- row, which is final when each key has one version (checked_versions = checked_keys: a lone
+-- version has no neighbour to overlap, leave a gap or equal); only otherwise does "history" run.
+SELECT CAST(COUNT(*) - COUNT(DISTINCT {{.SK}}) AS BIGINT) AS duplicate_surrogate_keys,
+       CAST(COUNT(CASE WHEN {{.SK}} = 0 THEN 1 END) - 1 AS BIGINT) AS unknown_member_not_unique,
+       CAST(COUNT(CASE WHEN {{.SK}} IS NULL OR {{.Key}} IS NULL THEN 1 END) AS BIGINT) AS null_keys
+{{- if and .SCD2 .All}},
+       CAST(COUNT(CASE WHEN {{.SK}} <> 0 THEN 1 END) AS BIGINT) AS checked_versions,
+       CAST(COUNT(DISTINCT CASE WHEN {{.SK}} <> 0 THEN {{.Key}} END) AS BIGINT) AS checked_keys,
+       CAST(COUNT(CASE WHEN {{.SK}} <> 0 AND effective_start_ts >= effective_end_ts THEN 1 END) AS BIGINT) AS empty_versions,
+       CAST(0 AS BIGINT) AS gaps_or_overlaps,
+       CAST(COUNT(CASE WHEN {{.SK}} <> 0 AND effective_end_ts <> {{.End}} THEN 1 END) AS BIGINT) AS keys_without_current,
+       CAST(COUNT(CASE WHEN {{.SK}} <> 0 AND is_current <> (effective_end_ts = {{.End}}) THEN 1 END) AS BIGINT) AS wrong_is_current,
+       CAST(0 AS BIGINT) AS unmerged_versions
+{{- else if not .SCD2}},
+       CAST(COUNT(CASE WHEN {{.SK}} <> 0 THEN 1 END) - COUNT(DISTINCT CASE WHEN {{.SK}} <> 0 THEN {{.Key}} END) AS BIGINT) AS duplicate_keys
+{{- end}}
+FROM next_dim
+{{end}}
+
+{{define "history"}}
+-- The version checks of an SCD2 dimension in order (see "integrity").
 WITH keyed AS (
   SELECT * FROM next_dim
-  WHERE {{.SK}} <> 0{{if .SCD2}} AND {{.Key}} IN (SELECT k FROM hits WHERE status <> 'same'){{end}}
-){{if .SCD2}},
+  WHERE {{.SK}} <> 0{{if not .All}} AND {{.Key}} IN (SELECT k FROM hits){{end}}
+),
 ordered AS (
   SELECT k.effective_start_ts AS s,
          k.effective_end_ts AS e,
@@ -29,17 +52,10 @@ ordered AS (
                AND NOT {{differ_lag "k." .Tracked (printf "PARTITION BY k.%s ORDER BY k.effective_start_ts" .Key)}}
               THEN 1 ELSE 0 END AS unmerged
   FROM keyed k
-){{end}}
-SELECT (SELECT CAST(COUNT(*) - COUNT(DISTINCT {{.SK}}) AS BIGINT) FROM next_dim) AS duplicate_surrogate_keys,
-       (SELECT CAST(COUNT(*) - 1 AS BIGINT) FROM next_dim WHERE {{.SK}} = 0) AS unknown_member_not_unique,
-       (SELECT CAST(COUNT(*) AS BIGINT) FROM next_dim WHERE {{.SK}} IS NULL OR {{.Key}} IS NULL) AS null_keys,
-{{- if .SCD2}}
-       (SELECT CAST(COUNT(*) AS BIGINT) FROM ordered WHERE s >= e) AS empty_versions,
+)
+SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM ordered WHERE s >= e) AS empty_versions,
        (SELECT CAST(COUNT(*) AS BIGINT) FROM ordered WHERE next_s IS NOT NULL AND next_s <> e) AS gaps_or_overlaps,
        (SELECT CAST(COUNT(*) AS BIGINT) FROM ordered WHERE next_s IS NULL AND e <> {{.End}}) AS keys_without_current,
        (SELECT CAST(COUNT(*) AS BIGINT) FROM ordered WHERE is_current <> (e = {{.End}})) AS wrong_is_current,
        (SELECT CAST(COUNT(*) AS BIGINT) FROM ordered WHERE unmerged = 1) AS unmerged_versions
-{{- else}}
-       (SELECT CAST(COUNT(*) - COUNT(DISTINCT {{.Key}}) AS BIGINT) FROM keyed) AS duplicate_keys
-{{- end}}
 {{end}}

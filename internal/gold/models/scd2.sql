@@ -5,10 +5,28 @@
 -- Versions are half-open [effective_start_ts, effective_end_ts); the current one ends at the
 -- end of time. Every version of a key shares its Type 1 values and last_observed_date (the
 -- latest processed run date on which silver showed the key).
+--
+-- Built in this order: past, seen, hits, (next_obs), pieces, versions, dim. silver(D) meets the
+-- committed versions once, in seen: one narrow row per observed key (status, Type 1 values,
+-- last_observed_date), whole only for the few keys whose versions change (hits); the cutting
+-- and merging reads hits and past alone. The write carries every other version over by
+-- joining the committed versions with seen. The first build (nothing committed: .Carry false)
+-- has nothing to join or carry: seen is then silver(D), every key new.
 
-{{define "hits"}}
--- One row per observed key: its observation, the version effective on D (e_*) and its status:
--- new (no version), before (history starts after D: a backfill), same, changed.
+{{define "past"}}
+-- The committed versions not effective on D (history, or versions after D): few in a daily
+-- run. A key without a version effective on D has all its versions here.
+SELECT * FROM cur
+WHERE NOT COALESCE(effective_start_ts <= {{.TS}} AND {{.TS}} < effective_end_ts, false)
+{{end}}
+
+{{define "seen"}}
+-- One row per observed key: its status — new (no version), before (history starts after D: a
+-- backfill), same, changed (the version effective on D has other tracked values) — its Type 1
+-- values (n_*) and last_observed_date (last_obs_new) from D on; for a key whose versions change
+-- also its observation (o_*) and its version effective on D (e_*, u_* its Type 1 values), NULL
+-- for the others (most keys: only the status and n_* are read for them).
+{{- if .Carry}}
 WITH eff AS (
   SELECT o.{{.Key}} AS k,
          {{renamed "o." "o_" .Tracked}},
@@ -18,7 +36,10 @@ WITH eff AS (
          e.effective_end_ts AS e_end,
          {{renamed "e." "e_" .Tracked}},
          {{range .Type1}}e.{{.}} AS u_{{.}}, {{end}}
-         e.last_observed_date AS e_last_obs
+         e.last_observed_date AS e_last_obs,
+         e.created_at AS e_created_at,
+         e.updated_at AS e_updated_at,
+         e.etl_run_date AS e_etl_run_date
   FROM obs o
   LEFT JOIN cur e
     ON e.{{.Key}} = o.{{.Key}} AND e.effective_start_ts <= {{.TS}} AND {{.TS}} < e.effective_end_ts
@@ -29,31 +50,65 @@ later AS (
          MAX(c.last_observed_date) AS last_obs,
          {{range .Type1}}MAX(c.{{.}}) AS u_{{.}},
          {{end}}COUNT(*) AS versions
-  FROM cur c
-  WHERE c.{{.Key}} IN (SELECT k FROM eff WHERE e_sk IS NULL)
+  FROM past c
   GROUP BY c.{{.Key}}
 ),
 joined AS (
-  SELECT f.*, l.k AS l_k, l.first_start,
+  SELECT f.*,
+         CASE WHEN f.e_sk IS NULL THEN l.k END AS l_k,
+         CASE WHEN f.e_sk IS NULL THEN l.first_start END AS first_start,
          {{range .Type1}}CASE WHEN f.e_sk IS NOT NULL THEN f.u_{{.}} ELSE l.u_{{.}} END AS x_{{.}},
          {{end}}CASE WHEN f.e_sk IS NOT NULL THEN f.e_last_obs ELSE l.last_obs END AS last_obs
   FROM eff f
   LEFT JOIN later l ON l.k = f.k
+),
+judged AS (
+  SELECT j.*,
+         CASE WHEN j.e_sk IS NULL AND j.l_k IS NULL THEN 'new'
+              WHEN j.e_sk IS NULL THEN 'before'
+              WHEN {{differ "j.o_" "j.e_" .Tracked}} THEN 'changed'
+              ELSE 'same' END AS status
+  FROM joined j
 )
-SELECT j.k,
-       CASE WHEN j.e_sk IS NULL AND j.l_k IS NULL THEN 'new'
-            WHEN j.e_sk IS NULL THEN 'before'
-            WHEN {{differ "j.o_" "j.e_" .Tracked}} THEN 'changed'
-            ELSE 'same' END AS status,
-       {{cols "j.o_" .Tracked}},
-       j.e_sk, j.e_start, j.e_end,
-       {{cols "j.e_" .Tracked}},
-       j.first_start,
+SELECT j.k, j.status,
        -- Type 1: the observation of the latest processed date wins, whatever the processing order.
        {{range .Type1}}CASE WHEN j.last_obs IS NULL OR {{$.D}} >= j.last_obs THEN j.o_{{.}} ELSE j.x_{{.}} END AS n_{{.}},
-       {{end}}j.last_obs,
-       CASE WHEN j.last_obs > {{.D}} THEN j.last_obs ELSE {{.D}} END AS last_obs_new
-FROM joined j
+       {{end}}CASE WHEN j.last_obs > {{.D}} THEN j.last_obs ELSE {{.D}} END AS last_obs_new,
+       {{range .Tracked}}CASE WHEN j.status <> 'same' THEN j.o_{{.}} END AS o_{{.}},
+       {{end}}CASE WHEN j.status <> 'same' THEN j.e_sk END AS e_sk,
+       CASE WHEN j.status <> 'same' THEN j.e_start END AS e_start,
+       CASE WHEN j.status <> 'same' THEN j.e_end END AS e_end,
+       {{range .Tracked}}CASE WHEN j.status <> 'same' THEN j.e_{{.}} END AS e_{{.}},
+       {{end}}CASE WHEN j.status <> 'same' THEN j.first_start END AS first_start,
+       CASE WHEN j.status <> 'same' THEN j.last_obs END AS last_obs,
+       {{range .Type1}}CASE WHEN j.status <> 'same' THEN j.u_{{.}} END AS u_{{.}},
+       {{end}}CASE WHEN j.status <> 'same' THEN j.e_created_at END AS e_created_at,
+       CASE WHEN j.status <> 'same' THEN j.e_updated_at END AS e_updated_at,
+       CASE WHEN j.status <> 'same' THEN j.e_etl_run_date END AS e_etl_run_date
+FROM judged j
+{{- else}}
+SELECT o.{{.Key}} AS k, 'new' AS status,
+       {{range .Type1}}o.{{.}} AS n_{{.}},
+       {{end}}{{.D}} AS last_obs_new,
+       {{renamed "o." "o_" .Tracked}},
+       CAST(NULL AS BIGINT) AS e_sk,
+       CAST(NULL AS TIMESTAMP) AS e_start,
+       CAST(NULL AS TIMESTAMP) AS e_end,
+       {{range .Tracked}}CASE WHEN false THEN o.{{.}} END AS e_{{.}},
+       {{end}}CAST(NULL AS TIMESTAMP) AS first_start,
+       CAST(NULL AS DATE) AS last_obs,
+       {{range .Type1}}CASE WHEN false THEN o.{{.}} END AS u_{{.}},
+       {{end}}CAST(NULL AS TIMESTAMP) AS e_created_at,
+       CAST(NULL AS TIMESTAMP) AS e_updated_at,
+       CAST(NULL AS DATE) AS e_etl_run_date
+FROM obs o
+{{- end}}
+{{end}}
+
+{{define "hits"}}
+-- The observed keys whose versions change (status new, before or changed): the rest of the
+-- merge reads only these.
+SELECT * FROM seen WHERE status IN ('new', 'before', 'changed')
 {{end}}
 
 {{define "pieces"}}
@@ -64,7 +119,7 @@ FROM joined j
 -- data) is updated in place: its piece keeps its key.
 SELECT c.{{.Key}} AS k, c.{{.SK}} AS sk, {{renamed "c." "v_" .Tracked}},
        c.effective_start_ts AS s, c.effective_end_ts AS e
-FROM cur c
+FROM past c
 JOIN hits h ON h.k = c.{{.Key}}
 WHERE h.status IN ('before', 'changed') AND (h.e_sk IS NULL OR c.{{.SK}} <> h.e_sk)
 UNION ALL
@@ -137,7 +192,8 @@ FROM merged m
 {{define "dim"}}
 -- Keys whose versions did not change keep them (Type 1 values and last_observed_date updated
 -- when observed); changed keys take their merged versions. Audit columns move only when a
--- business column of the row changed.
+-- business column of the row changed. (.Carry: there are committed versions to keep.)
+{{- if .Carry}}
 SELECT c.{{.SK}}, c.{{.Key}}, {{cols "c." .Tracked}},
        {{range .Type1}}CASE WHEN h.k IS NULL THEN c.{{.}} ELSE h.n_{{.}} END AS {{.}},
        {{end}}c.effective_start_ts, c.effective_end_ts, c.is_current,
@@ -146,20 +202,31 @@ SELECT c.{{.SK}}, c.{{.Key}}, {{cols "c." .Tracked}},
        CASE WHEN h.k IS NOT NULL AND {{differ "c." "h.n_" .Type1}} THEN {{.Now}} ELSE c.updated_at END AS updated_at,
        CASE WHEN h.k IS NOT NULL AND {{differ "c." "h.n_" .Type1}} THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
 FROM cur c
-LEFT JOIN hits h ON h.k = c.{{.Key}}
+LEFT JOIN seen h ON h.k = c.{{.Key}}
 WHERE h.k IS NULL OR h.status = 'same'
 UNION ALL
-SELECT v.sk, v.k, {{cols "v.v_" .Tracked}},
-       {{range .Type1}}v.n_{{.}},
-       {{end}}v.s, v.e, v.e = {{.End}},
-       v.last_obs_new,
-       COALESCE(c.created_at, {{.Now}}),
+{{- end}}
+SELECT v.sk AS {{.SK}}, v.k AS {{.Key}}, {{renamed "v.v_" "" .Tracked}},
+       {{range .Type1}}v.n_{{.}} AS {{.}},
+       {{end}}v.s AS effective_start_ts, v.e AS effective_end_ts, v.e = {{.End}} AS is_current,
+       v.last_obs_new AS last_observed_date,
+       COALESCE(c.created_at, {{.Now}}) AS created_at,
        CASE WHEN c.{{.SK}} IS NULL OR c.effective_start_ts <> v.s OR c.effective_end_ts <> v.e
               OR {{differ "c." "v.v_" .Tracked}} OR {{differ "c." "v.n_" .Type1}}
-            THEN {{.Now}} ELSE c.updated_at END,
+            THEN {{.Now}} ELSE c.updated_at END AS updated_at,
        CASE WHEN c.{{.SK}} IS NULL OR c.effective_start_ts <> v.s OR c.effective_end_ts <> v.e
               OR {{differ "c." "v.v_" .Tracked}} OR {{differ "c." "v.n_" .Type1}}
-            THEN {{.D}} ELSE c.etl_run_date END
+            THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
 FROM versions v
-LEFT JOIN cur c ON c.{{.SK}} = v.sk
+-- The committed versions a merged version can keep the key of: the changed keys' versions.
+LEFT JOIN (
+  SELECT p.{{.SK}}, p.effective_start_ts, p.effective_end_ts, {{cols "p." .Tracked}},
+         {{range .Type1}}p.{{.}}, {{end}}p.created_at, p.updated_at, p.etl_run_date
+  FROM past p
+  UNION ALL
+  SELECT h.e_sk, h.e_start, h.e_end, {{renamed "h.e_" "" .Tracked}},
+         {{range .Type1}}h.u_{{.}}, {{end}}h.e_created_at, h.e_updated_at, h.e_etl_run_date
+  FROM hits h
+  WHERE h.status = 'changed'
+) c ON c.{{.SK}} = v.sk
 {{end}}
