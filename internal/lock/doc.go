@@ -20,6 +20,15 @@
 //
 // The heartbeat re-reads the lock before refreshing it; if the lock is gone or names another
 // owner (this process stalled past its lease and was taken over), Lost is closed and the run
-// must stop. Lease times come from Options.Now, so clocks of hosts sharing a lake must agree
-// within a fraction of the TTL.
+// must stop. That read and the write after it are two steps, so they alone cannot keep a
+// refresh from landing over a take-over; the lease does. A run on another host writes the
+// lock only once our lease has expired, so a refresh writes only while at least Options.Settle
+// of its lease is left (Settle exceeds the store's write latency, so the write lands before the
+// lease ends), and it renews the lease only if the write returned before the lease ended. A
+// holder that stalled (GC pause, SIGSTOP, a slow store) past that point has lost the lock: it
+// closes Lost and writes nothing more, neither a refresh nor the delete of Release, since
+// either could land over a run that took over and confirmed it meanwhile — two owners. The
+// lock it leaves is taken over by the next Acquire once its lease has expired (on this host,
+// once the process has exited). Lease times come from Options.Now, so clocks of hosts sharing a
+// lake must agree within a fraction of the TTL.
 package lock

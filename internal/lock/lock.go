@@ -56,7 +56,8 @@ type Options struct {
 	// than TTL.
 	Heartbeat time.Duration
 	// Settle is how long Acquire waits between writing the lock and reading it back (default
-	// 200ms). It must exceed the store's write latency; see the package documentation.
+	// 200ms). It must exceed the store's write latency; see the package documentation. A
+	// refresh also needs this much of the lease left, so Heartbeat+Settle must be below TTL.
 	Settle time.Duration
 	// Now is the clock of lease times (default time.Now).
 	Now func() time.Time
@@ -84,6 +85,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Settle == 0 {
 		o.Settle = DefaultSettle
+	}
+	if o.Heartbeat+o.Settle >= o.TTL {
+		return o, fmt.Errorf("lock options: heartbeat %s plus settle %s must be shorter than the ttl %s: a refresh needs the settle delay left on its lease", o.Heartbeat, o.Settle, o.TTL)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -243,19 +247,16 @@ func (l *Lock) heartbeat(ctx context.Context) {
 		if errors.Is(err, ErrLost) {
 			return
 		}
-		l.mu.Lock()
-		last := l.info.HeartbeatAt
-		l.mu.Unlock()
+		// Refresh itself gives the lock up once failures have let the lease lapse.
 		l.o.Log.Warn("lock: heartbeat failed", "key", l.key, "err", err)
-		if l.o.Now().Sub(last) >= l.o.TTL {
-			l.lose(fmt.Errorf("%w: lock %s: no heartbeat since %s, the lease expired (last error: %v)", ErrLost, l.key, last.UTC().Format(time.RFC3339), err))
-			return
-		}
 	}
 }
 
 // Refresh renews the lease now (the heartbeat calls it every Options.Heartbeat). It returns an
-// error wrapping ErrLost, and closes Lost, when the lock is gone or has another owner.
+// error wrapping ErrLost, and closes Lost, when the lock is gone or has another owner, or when
+// the lease lapsed before it could be renewed: less than Options.Settle of it was left to
+// write in, or the write returned after the lease had ended. A lapsed lease is never written
+// again, since a run on another host may already own the lock (see the package documentation).
 func (l *Lock) Refresh(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -267,19 +268,49 @@ func (l *Lock) Refresh(ctx context.Context) error {
 	}
 	cur, ok, err := Read(ctx, l.b, l.key)
 	if err != nil {
-		return err
+		return l.loseIfLapsed(l.o.Now(), "refreshed", err)
 	}
 	if err := l.checkOurs(cur, ok); err != nil {
 		l.lose(err)
 		return err
 	}
-	next := l.info
-	next.HeartbeatAt = l.o.Now()
-	if err := write(ctx, l.b, l.key, next); err != nil {
+	now := l.o.Now()
+	if err := l.loseIfLapsed(now, "refreshed", nil); err != nil {
 		return err
+	}
+	next := l.info
+	next.HeartbeatAt = now
+	err = write(ctx, l.b, l.key, next)
+	if done := l.o.Now(); !done.Before(l.info.HeartbeatAt.Add(l.o.TTL)) {
+		// The write may have landed after the lease ended, over a run that took the lock over
+		// and confirmed it meanwhile. It renews nothing; l.info keeps the lease we really had.
+		lost := fmt.Errorf("%w: lock %s: the lease expired while it was being refreshed: no heartbeat since %s, the write returned at %s (ttl %s)",
+			ErrLost, l.key, l.info.HeartbeatAt.UTC().Format(time.RFC3339), done.UTC().Format(time.RFC3339), l.o.TTL)
+		l.lose(lost)
+		return lost
+	}
+	if err != nil {
+		return l.loseIfLapsed(l.o.Now(), "refreshed", err)
 	}
 	l.info = next
 	return nil
+}
+
+// loseIfLapsed gives the lock up when, at now, less than Options.Settle of the lease is left:
+// a write or delete started then may land after the lease ends, when another host may take
+// over. It returns the error wrapping ErrLost, or else cause (a failed read or write, or nil).
+// what is what could not be done in time ("refreshed", "released").
+func (l *Lock) loseIfLapsed(now time.Time, what string, cause error) error {
+	if now.Before(l.info.HeartbeatAt.Add(l.o.TTL - l.o.Settle)) {
+		return cause
+	}
+	lost := fmt.Errorf("%w: lock %s: the lease expired before it could be %s: no heartbeat since %s (ttl %s, and a write needs the settle delay %s of it left)",
+		ErrLost, l.key, what, l.info.HeartbeatAt.UTC().Format(time.RFC3339), l.o.TTL, l.o.Settle)
+	if cause != nil {
+		lost = fmt.Errorf("%w (last error: %v)", lost, cause)
+	}
+	l.lose(lost)
+	return lost
 }
 
 func (l *Lock) checkOurs(cur Info, ok bool) error {
@@ -314,16 +345,19 @@ func (l *Lock) Err() error {
 	}
 }
 
-// Info returns the lock's current content.
+// Info returns the lock's content as Acquire or the last successful refresh wrote it; it waits
+// for a refresh in progress.
 func (l *Lock) Info() Info {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.info
 }
 
-// Release stops the heartbeat and deletes the lock if it is still ours. When another run has
-// taken it over (or it was removed) it deletes nothing and returns an error wrapping ErrLost.
-// Calling it again returns the first result.
+// Release stops the heartbeat and deletes the lock if it is still ours. When the lock was lost
+// (Err is set), another run has taken it over, it was removed, or the lease has lapsed, it
+// deletes nothing and returns an error wrapping ErrLost: without compare-and-swap a delete
+// after our lease could remove a lock another host has taken over since. An expired lock left
+// behind is taken over by the next Acquire. Calling Release again returns the first result.
 func (l *Lock) Release(ctx context.Context) error {
 	l.stop()
 	<-l.done
@@ -332,17 +366,32 @@ func (l *Lock) Release(ctx context.Context) error {
 	if l.released {
 		return l.relErr
 	}
+	if err := l.Err(); err != nil {
+		l.released, l.relErr = true, err
+		return err
+	}
 	cur, ok, err := Read(ctx, l.b, l.key)
 	if err != nil {
 		return fmt.Errorf("lock %s: release: %w", l.key, err)
 	}
-	if err := l.checkOurs(cur, ok); err != nil {
+	err = l.checkOurs(cur, ok)
+	if err != nil {
 		l.lose(err)
+	} else {
+		err = l.loseIfLapsed(l.o.Now(), "released", nil)
+	}
+	if err != nil {
 		l.released, l.relErr = true, err
 		return err
 	}
 	if err := l.b.Delete(ctx, l.key); err != nil {
 		return fmt.Errorf("lock %s: release: %w", l.key, err)
+	}
+	if done := l.o.Now(); !done.Before(l.info.HeartbeatAt.Add(l.o.TTL)) {
+		// Too late to undo: a run that took over meanwhile finds its lock removed at its next
+		// heartbeat and stops.
+		l.o.Log.Warn("lock: the release returned after the lease ended; it may have removed a lock taken over meanwhile",
+			"key", l.key, "heartbeat_at", l.info.HeartbeatAt, "returned_at", done, "ttl", l.o.TTL)
 	}
 	l.released = true
 	return nil
