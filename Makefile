@@ -18,6 +18,13 @@ AIRFLOW_STAMP := bin/.airflow-$(AIRFLOW_VERSION)
 # One server serves every test binary (withspark starts it and stops it after go test).
 PYSPARK_VERSION := 4.3.0
 PYSPARK_STAMP := bin/.pyspark-$(PYSPARK_VERSION)
+# Spark reads and writes an S3 lake through Hadoop's s3a connector: hadoop-aws of the Hadoop
+# that pyspark bundles (3.5.0), the AWS SDK bundle and the analytics accelerator it was built
+# against, from Maven Central into ./bin/spark-jars (a 690 MB download the first time), checked
+# against the SHA-1 sums in internal/testserver/spark-jars.sha1. The test Spark server puts
+# them on its class path.
+SPARK_JARS_STAMP := bin/.spark-jars-hadoop-aws-3.5.0
+MAVEN_CENTRAL := https://repo.maven.apache.org/maven2
 # The network-fault tests put Toxiproxy (a TCP proxy that resets, stalls, cuts and slows
 # connections on demand) between metalake and the S3 server: pinned here (the same version as
 # its client package in go.mod), built into ./bin/toxiproxy.
@@ -64,11 +71,19 @@ $(PYSPARK_STAMP):
 	bin/pyspark/bin/pip install --quiet --disable-pip-version-check "pyspark==$(PYSPARK_VERSION)"
 	touch $@
 
-test: vet $(VERSITYGW_STAMP) $(TOXIPROXY_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $(PYSPARK_STAMP)
+$(SPARK_JARS_STAMP): internal/testserver/spark-jars.sha1
+	rm -rf bin/spark-jars && mkdir -p bin/spark-jars
+	while read -r sum path; do \
+	  curl -fsSL --retry 3 -o bin/spark-jars/$$(basename $$path) $(MAVEN_CENTRAL)/$$path || exit 1; \
+	  echo "$$sum  bin/spark-jars/$$(basename $$path)" | sha1sum -c --quiet - || exit 1; \
+	done < internal/testserver/spark-jars.sha1
+	touch $@
+
+test: vet $(VERSITYGW_STAMP) $(TOXIPROXY_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $(PYSPARK_STAMP) $(SPARK_JARS_STAMP)
 	METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw METALAKE_MOTO_SERVER=$(CURDIR)/bin/moto/bin/moto_server \
 	  METALAKE_TOXIPROXY=$(CURDIR)/bin/toxiproxy/server \
 	  METALAKE_AIRFLOW_PYTHON=$(CURDIR)/bin/airflow/bin/python \
-	  METALAKE_PYSPARK=$(CURDIR)/bin/pyspark \
+	  METALAKE_PYSPARK=$(CURDIR)/bin/pyspark METALAKE_SPARK_JARS=$(CURDIR)/bin/spark-jars \
 	  $(GO) run ./internal/testserver/withspark -- $(GO) test -count=1 -timeout 30m $(PKGS)
 
 # metalake bench: day 1 and day 2 of a generated 2 M-user lake against DuckDB's own CSV-to-Parquet

@@ -203,9 +203,8 @@ func (a *app) workDir(lk *lake.Lake) string {
 }
 
 // openLayerEngine opens the engine the layers run on (--engine, else engine.kind): the
-// embedded DuckDB, or a Spark Connect server. Spark's work directory is where it writes the
-// files the lake then publishes, so the server must see it at the same path (a local server;
-// docs/SPARK.md).
+// embedded DuckDB, or a Spark Connect server, which reads and writes the lake itself (a local
+// directory it shares, or S3 through s3a; docs/SPARK.md).
 func (a *app) openLayerEngine(ctx context.Context) (engine.Engine, error) {
 	kind, err := a.cfg.EngineKind(a.engineKind)
 	if err != nil {
@@ -228,7 +227,7 @@ func (a *app) openLayerEngine(ctx context.Context) (engine.Engine, error) {
 	// Opening ends the server sessions of runs killed without Close (their queries would
 	// go on writing into their work directories) before those directories are removed.
 	work := a.workDir(lk)
-	eng, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: work, Log: a.log})
+	eng, err := spark.Open(ctx, spark.Options{Remote: remote, WorkDir: work, Log: a.log, Lake: lk.B, Conf: a.cfg.Engine.Spark.Conf})
 	if err != nil {
 		return nil, err
 	}

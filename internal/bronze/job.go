@@ -164,7 +164,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 	}
 
 	rejectsSQL := primaryRejectsSQL(src, t.RejectColumns, meta)
-	rejFiles, err := s.WriteParquet(ctx, rejectsSQL, 0)
+	rejFiles, err := s.WriteParquet(ctx, rejectsSQL, engine.Output{Dir: lake.RejectsDir(table, d)})
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write rejects: %w", table, d, err)
 	}
@@ -207,7 +207,7 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 	}
 	validSQL := fmt.Sprintf(`SELECT %s, %s, %s AS source_file, %s AS source_system, %s AS source_line
 FROM %s v%s`, strings.Join(validCols, ", "), meta, dialect.ConstantText(src.key), dialect.ConstantText(SourceSystem), validLine, validRel, validJoin)
-	files, err := s.WriteParquet(ctx, validSQL, 0)
+	files, err := s.WriteParquet(ctx, validSQL, engine.Output{Dir: partition})
 	if err != nil {
 		return nil, fmt.Errorf("bronze %s %s: write: %w", table, d, err)
 	}
@@ -364,7 +364,7 @@ SELECT %s, j.__lk_reject AS reject_reason, %s AS source_file, %s AS source_line,
 FROM (SELECT * FROM judged_%s WHERE __lk_reject IS NOT NULL) j%s%s
 UNION ALL %s) ORDER BY source_line`,
 		strings.Join(l.rawColumnsSQL("r"), ", "), engine.Text(key), lkLine, meta, name, lkJoin, l.rawJoin("j"), l.structuralRejectsSQL(nil, meta))
-	files, err := s.WriteParquet(ctx, rejSQL, 0)
+	files, err := s.WriteParquet(ctx, rejSQL, engine.Output{Dir: lr.RejectsDir})
 	if err != nil {
 		return LookupReport{}, err
 	}

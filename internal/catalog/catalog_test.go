@@ -28,7 +28,7 @@ func TestCrawlRecordsSchemaVersionsAndLogsRemovedColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		files, err := s.WriteParquet(ctx, query, 0)
+		files, err := s.WriteParquet(ctx, query, engine.Output{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestCrawlReadsOnlyTheFooterOfARemoteFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	files, err := s.WriteParquet(ctx, "SELECT range AS user_id, md5(CAST(range AS VARCHAR)) AS user_name, DATE '2024-01-01' AS run_date FROM range(300000)", 0)
+	files, err := s.WriteParquet(ctx, "SELECT range AS user_id, md5(CAST(range AS VARCHAR)) AS user_name, DATE '2024-01-01' AS run_date FROM range(300000)", engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestForgetDropsOnlyWithdrawnPartitions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := s.WriteParquet(ctx, "SELECT 1 AS user_id", 0)
+		files, err := s.WriteParquet(ctx, "SELECT 1 AS user_id", engine.Output{})
 		s.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +87,9 @@ type SparkEngine struct {
 	// Remote is the Spark Connect address, sc://host:15002 (env METALAKE_SPARK_REMOTE
 	// overrides it).
 	Remote string `yaml:"remote"`
+	// Conf are Spark settings every session of the run sets, e.g. for an S3 lake on an
+	// S3-compatible store: fs.s3a.endpoint, fs.s3a.path.style.access (docs/SPARK.md).
+	Conf map[string]string `yaml:"conf"`
 }
 
 // EngineKind is kind, or the configured kind when kind is "", checked: duckdb or spark.
@@ -194,6 +199,11 @@ func (c Config) Validate() error {
 	}
 	if c.Engine.Spark.Remote != "" && !strings.HasPrefix(c.Engine.Spark.Remote, "sc://") {
 		return fmt.Errorf("config: engine.spark.remote = %q: use a Spark Connect address such as sc://localhost:15002", c.Engine.Spark.Remote)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Engine.Spark.Conf)) {
+		if k == "" || strings.ContainsAny(k, " =;'\"`\n") {
+			return fmt.Errorf("config: engine.spark.conf key %q: use a Spark setting name such as fs.s3a.endpoint", k)
+		}
 	}
 	if c.Engine.Threads < 0 {
 		return fmt.Errorf("config: engine.threads = %d: use 0 (all cores) or a positive number", c.Engine.Threads)

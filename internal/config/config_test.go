@@ -64,6 +64,12 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "unknown engine kind", body: "engine:\n  kind: presto\n", wantErr: "engine.kind: engine \"presto\": use duckdb"},
 		{name: "spark remote not sc://", body: "engine:\n  spark:\n    remote: http://host:15002\n", wantErr: "engine.spark.remote"},
+		{name: "spark conf", body: "engine:\n  spark:\n    conf:\n      fs.s3a.endpoint: http://127.0.0.1:9000\n      fs.s3a.path.style.access: \"true\"\n", check: func(t *testing.T, c config.Config) {
+			if got := c.Engine.Spark.Conf; len(got) != 2 || got["fs.s3a.endpoint"] != "http://127.0.0.1:9000" || got["fs.s3a.path.style.access"] != "true" {
+				t.Errorf("engine.spark.conf = %v", got)
+			}
+		}},
+		{name: "spark conf bad key", body: "engine:\n  spark:\n    conf:\n      \"fs.s3a.endpoint = x\": y\n", wantErr: "engine.spark.conf key"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

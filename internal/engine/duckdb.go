@@ -103,8 +103,13 @@ func (d *DuckDB) Session(ctx context.Context) (Session, error) {
 // tables, views and reject tables live as long as their connection, and a later session
 // must never see (or append to) an earlier one's.
 func (s *duckSession) Close() error {
+	// ErrBadConn makes database/sql discard the connection (its temporary objects die with
+	// it) instead of returning it to the pool; the connection is then already closed.
 	_ = s.conn.Raw(func(any) error { return driver.ErrBadConn })
-	return s.conn.Close()
+	if err := s.conn.Close(); err != nil && !errors.Is(err, sql.ErrConnDone) {
+		return err
+	}
+	return nil
 }
 
 // Exec implements Session.
@@ -237,11 +242,10 @@ func (s *duckSession) QueryRow(ctx context.Context, query string, dest ...any) e
 	return nil
 }
 
-// WriteParquet implements Session: the files land in a new directory under the work directory.
-func (s *duckSession) WriteParquet(ctx context.Context, query string, maxFileBytes int64) ([]ParquetFile, error) {
-	if maxFileBytes <= 0 {
-		maxFileBytes = 256 << 20
-	}
+// WriteParquet implements Session: the files land in a new directory under the work directory
+// (out.Dir aside: the lake publishes them).
+func (s *duckSession) WriteParquet(ctx context.Context, query string, out Output) ([]ParquetFile, error) {
+	maxFileBytes := out.FileBytes()
 	dir, err := s.eng.TempDir("parquet")
 	if err != nil {
 		return nil, err

@@ -65,9 +65,10 @@ type Session interface {
 	Describe(ctx context.Context, relation string) ([]Column, error)
 
 	// WriteParquet runs query and writes its result as snappy Parquet files, splitting large
-	// results into files of about maxFileBytes (0: 256 MiB). It returns the files in a
-	// deterministic order with their row counts; an empty result gives no files.
-	WriteParquet(ctx context.Context, query string, maxFileBytes int64) ([]ParquetFile, error)
+	// results into files of about out.MaxFileBytes. It returns the files in a deterministic
+	// order with their row counts, ready for lake.Publish into out.Dir: local files, or objects
+	// the engine wrote into out.Dir itself; an empty result gives no files.
+	WriteParquet(ctx context.Context, query string, out Output) ([]ParquetFile, error)
 
 	// Fingerprint returns "rows:hash" of the Parquet files' content, ignoring the named
 	// columns (processing-time audit columns) and row order, so two writes of the same
@@ -164,9 +165,29 @@ func (e *SQLError) Error() string {
 
 func (e *SQLError) Unwrap() error { return e.Err }
 
-// ParquetFile is one file written by WriteParquet: a local file and its row count, which is
-// what the lake publishes (lake.Publish commits the files an engine hands back).
+// ParquetFile is one file written by WriteParquet with its row count: a local file, or an
+// object the engine wrote into the lake (Key), which is what lake.Publish commits. Path is
+// what the engine reads it back by (Session.Fingerprint, the dialect's ReadParquet).
 type ParquetFile = lake.File
+
+// Output says where WriteParquet's files are headed.
+type Output struct {
+	// Dir is the lake folder the files will be published into (lake.Publish), "" for a result
+	// that is only read back. An engine that writes into the lake itself (Spark on a lake it
+	// can reach) puts them in a folder of their own under Dir, named for this write alone,
+	// which the manifest then commits file by file; one that writes local files ignores it.
+	Dir string
+	// MaxFileBytes splits large results into files of about this size (0: 256 MiB).
+	MaxFileBytes int64
+}
+
+// FileBytes is MaxFileBytes, or its default when unset.
+func (o Output) FileBytes() int64 {
+	if o.MaxFileBytes <= 0 {
+		return 256 << 20
+	}
+	return o.MaxFileBytes
+}
 
 // Literal quotes s as a SQL string literal, for DuckDB and for typed literals (DATE '…',
 // TIMESTAMP '…'), whose text never holds a backslash. A text value in SQL that any engine runs

@@ -14,6 +14,7 @@ import (
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/engine/enginetest"
+	"github.com/metalake/metalake/internal/storage"
 )
 
 func open(t *testing.T) *engine.DuckDB {
@@ -52,7 +53,7 @@ func TestWriteParquetSplitsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	files, err := s.WriteParquet(ctx, "SELECT i, md5(CAST(i AS VARCHAR)) AS h FROM range(300000) t(i)", 1<<20)
+	files, err := s.WriteParquet(ctx, "SELECT i, md5(CAST(i AS VARCHAR)) AS h FROM range(300000) t(i)", engine.Output{MaxFileBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestWriteParquetSplitsAndCounts(t *testing.T) {
 	if total != 300000 || len(files) < 2 {
 		t.Errorf("%d files with %d rows; want several files holding 300000 rows", len(files), total)
 	}
-	empty, err := s.WriteParquet(ctx, "SELECT 1 AS x WHERE false", 0)
+	empty, err := s.WriteParquet(ctx, "SELECT 1 AS x WHERE false", engine.Output{})
 	if err != nil || len(empty) != 0 {
 		t.Errorf("empty result: %v files, %v", empty, err)
 	}
@@ -183,11 +184,11 @@ func writeCSV(t *testing.T, path, body string) {
 
 // TestDuckDBConformance: the embedded engine passes the engine conformance suite.
 func TestDuckDBConformance(t *testing.T) {
-	enginetest.Run(t, func(t *testing.T) engine.Engine {
+	enginetest.Run(t, func(t *testing.T, _ storage.Bucket) engine.Engine {
 		eng := open(t)
 		t.Cleanup(func() { eng.Close() })
 		return eng
-	})
+	}, nil)
 }
 
 // TestJSONValue: every layer stores engine values in reports the same way.

@@ -146,7 +146,7 @@ SELECT dataset_id, tag, 'rare' AS tag_category, COUNT(*) OVER (PARTITION BY tag)
 FROM range(10000) t(i)`,
 		}
 		for table, q := range tables {
-			files, err := s.WriteParquet(ctx, q, 0)
+			files, err := s.WriteParquet(ctx, q, engine.Output{})
 			if err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}

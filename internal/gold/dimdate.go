@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 )
 
@@ -124,7 +125,7 @@ func (j *Job) buildDimDate(ctx context.Context, spec dimSpec, d lake.Date, st *D
 	if err != nil {
 		return b.wrap(err)
 	}
-	files, err := b.s.WriteParquet(ctx, sch.project("("+q+") x")+" ORDER BY date_sk", 0)
+	files, err := b.s.WriteParquet(ctx, sch.project("("+q+") x")+" ORDER BY date_sk", engine.Output{Dir: DimDir(spec.name)})
 	if err != nil {
 		return b.wrap(err)
 	}

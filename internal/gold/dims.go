@@ -148,7 +148,7 @@ FROM (%[4]s) u LEFT JOIN (SELECT * FROM dim_committed WHERE %[5]s = 0) z ON true
 ) n`, dimSQL, data.Now, data.D, unknown, spec.sk)
 	// Not sorted: a 25 M-row sort buys nothing (facts join dimensions by natural key, queries by
 	// hash join on the surrogate key).
-	files, err := b.s.WriteParquet(ctx, sch.project(full), 0)
+	files, err := b.s.WriteParquet(ctx, sch.project(full), engine.Output{Dir: DimDir(spec.name)})
 	if err != nil {
 		return b.wrap(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
 )
 
@@ -151,7 +152,7 @@ func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *Fa
 		}
 		return &CheckError{Table: spec.name, RunDate: d.String(), Failed: failed}
 	}
-	files, err := b.s.WriteParquet(ctx, spec.schema.project("fact")+" ORDER BY "+spec.order, 0)
+	files, err := b.s.WriteParquet(ctx, spec.schema.project("fact")+" ORDER BY "+spec.order, engine.Output{Dir: dir})
 	if err != nil {
 		return b.wrap(err)
 	}

@@ -95,7 +95,7 @@ func (f *fixture) putSilver(t testing.TB, table, date, columns, types string, ro
 	} else {
 		q = fmt.Sprintf("SELECT %s FROM (VALUES %s) v(%s)", strings.Join(sel, ", "), strings.Join(rows, ", "), columns)
 	}
-	files, err := s.WriteParquet(ctx, q, 0)
+	files, err := s.WriteParquet(ctx, q, engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,9 +29,15 @@ type Lake struct {
 // New wraps a bucket.
 func New(b storage.Bucket) *Lake { return &Lake{B: b} }
 
-// File is one local file to publish.
+// File is one file to publish: a local file Publish uploads, or (Key set) an object an engine
+// already wrote into the bucket under the partition folder, under a name no other attempt uses,
+// which Publish commits where it is.
 type File struct {
+	// Path is the file as the engine that wrote it reads it back: a local path, or for an
+	// object already in the bucket its address (storage.Locate), which Publish does not read.
 	Path string
+	// Key is the object's key when the file is already in the bucket ("" for a local file).
+	Key  string
 	Rows int64
 }
 
@@ -60,24 +66,21 @@ func NewAttemptID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// Publish makes files the new content of the partition folder dir, all at once: it uploads them
-// under attempt-unique names, writes the manifest (the commit point), then deletes everything
-// else in the folder. The local files are consumed. An empty file list publishes an empty
-// partition (a manifest with no files).
+// Publish makes files the new content of the partition folder dir, all at once: it uploads the
+// local ones under attempt-unique names and takes the ones already in the folder as they are,
+// writes the manifest (the commit point), then deletes everything else in the folder. The
+// local files are consumed. An empty file list publishes an empty partition (a manifest with
+// no files).
 func (l *Lake) Publish(ctx context.Context, dir string, m Manifest, files []File) (Manifest, error) {
 	dir = strings.TrimSuffix(dir, "/") + "/"
 	m.Files = nil
 	m.Rows = 0
 	for i, f := range files {
-		st, err := os.Stat(f.Path)
+		mf, err := l.place(ctx, dir, m.Attempt, i, f)
 		if err != nil {
 			return Manifest{}, fmt.Errorf("publish %s: %w", dir, err)
 		}
-		name := fmt.Sprintf("part-%s-%05d%s", m.Attempt, i, filepath.Ext(f.Path))
-		if err := storage.UploadFile(ctx, l.B, dir+name, f.Path); err != nil {
-			return Manifest{}, fmt.Errorf("publish %s: %w", dir, err)
-		}
-		m.Files = append(m.Files, ManifestFile{Name: name, Rows: f.Rows, Bytes: st.Size()})
+		m.Files = append(m.Files, mf)
 		m.Rows += f.Rows
 	}
 	if m.Files == nil {
@@ -96,6 +99,31 @@ func (l *Lake) Publish(ctx context.Context, dir string, m Manifest, files []File
 		return m, fmt.Errorf("publish %s: sweep old files: %w", dir, err)
 	}
 	return m, nil
+}
+
+// place puts file i of an attempt in dir: a local file is uploaded as part-{attempt}-{i}; an
+// object already written into dir stays where it is. It returns the manifest entry.
+func (l *Lake) place(ctx context.Context, dir, attempt string, i int, f File) (ManifestFile, error) {
+	if f.Key != "" {
+		name, ok := strings.CutPrefix(f.Key, dir)
+		if !ok || name == "" || name == ManifestName {
+			return ManifestFile{}, fmt.Errorf("%s is not a data file of the partition folder", f.Key)
+		}
+		a, err := l.B.Attributes(ctx, f.Key)
+		if err != nil {
+			return ManifestFile{}, err
+		}
+		return ManifestFile{Name: name, Rows: f.Rows, Bytes: a.Size}, nil
+	}
+	st, err := os.Stat(f.Path)
+	if err != nil {
+		return ManifestFile{}, err
+	}
+	name := fmt.Sprintf("part-%s-%05d%s", attempt, i, filepath.Ext(f.Path))
+	if err := storage.UploadFile(ctx, l.B, dir+name, f.Path); err != nil {
+		return ManifestFile{}, err
+	}
+	return ManifestFile{Name: name, Rows: f.Rows, Bytes: st.Size()}, nil
 }
 
 // Withdraw removes a partition: the manifest first (so readers stop seeing it at once), then

@@ -202,3 +202,51 @@ func TestExists(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishCommitsObjectsInPlace: files an engine wrote into the partition folder itself (a
+// staging folder of its own, with its side files) are committed where they are, beside
+// uploaded local files; the sweep removes the side files and the old version; a file outside
+// the folder is refused and nothing is committed.
+func TestPublishCommitsObjectsInPlace(t *testing.T) {
+	for name, newBucket := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			b := newBucket(t)
+			lk := lake.New(b)
+			d, _ := lake.ParseDate("2024-01-15")
+			dir := lake.PartitionDir(lake.Silver, "users", d)
+			m := lake.Manifest{Layer: lake.Silver, Table: "users", RunDate: d.String(), Attempt: "a1"}
+			if _, err := lk.Publish(ctx, dir, m, []lake.File{localFile(t, "old")}); err != nil {
+				t.Fatal(err)
+			}
+			staged := dir + "_write-x/part-00000-u-c000.snappy.parquet"
+			for key, body := range map[string]string{staged: "written", dir + "_write-x/_SUCCESS": "", dir + "_write-x/.part.crc": "crc"} {
+				if err := storage.PutBytes(ctx, b, key, []byte(body)); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			outside := lake.File{Path: "x", Key: lake.PartitionDir(lake.Silver, "users", d.AddDays(1)) + "part.parquet", Rows: 1}
+			if _, err := lk.Publish(ctx, dir, lake.Manifest{Attempt: "a2"}, []lake.File{outside}); err == nil {
+				t.Fatal("publishing an object of another folder succeeded")
+			}
+			if got, _, _ := lk.ReadManifest(ctx, dir); got.Attempt != "a1" {
+				t.Fatalf("after a refused publish the manifest is %q's, want a1's", got.Attempt)
+			}
+
+			m.Attempt = "a2"
+			got, err := lk.Publish(ctx, dir, m, []lake.File{{Path: "file:///ignored", Key: staged, Rows: 7}, localFile(t, "local")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []lake.ManifestFile{{Name: "_write-x/part-00000-u-c000.snappy.parquet", Rows: 7, Bytes: 7}, {Name: "part-a2-00001.parquet", Rows: 5, Bytes: 5}}
+			if len(got.Files) != 2 || got.Files[0] != want[0] || got.Files[1] != want[1] || got.Rows != 12 {
+				t.Fatalf("manifest files = %+v (rows %d), want %+v", got.Files, got.Rows, want)
+			}
+			if objs, wantObjs := list(t, b, dir), []string{dir + lake.ManifestName, dir + "_write-x/part-00000-u-c000.snappy.parquet", dir + "part-a2-00001.parquet"}; len(objs) != 3 || objs[0] != wantObjs[0] || objs[1] != wantObjs[1] || objs[2] != wantObjs[2] {
+				t.Errorf("folder holds %v, want %v", objs, wantObjs)
+			}
+		})
+	}
+}

@@ -86,7 +86,7 @@ func TestUserDuplicateRate(t *testing.T) {
 	}
 	// 100 rows, 90 distinct users: rate 0.10.
 	s, _ := eng.Session(ctx)
-	files, err := s.WriteParquet(ctx, "SELECT CAST(i % 90 AS VARCHAR) AS user_id FROM range(100) t(i)", 0)
+	files, err := s.WriteParquet(ctx, "SELECT CAST(i % 90 AS VARCHAR) AS user_id FROM range(100) t(i)", engine.Output{})
 	s.Close()
 	if err != nil {
 		t.Fatal(err)

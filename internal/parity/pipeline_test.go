@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalake/metalake/internal/engine/spark"
 	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/pipeline"
@@ -24,16 +25,21 @@ import (
 // dates, defects on — through the whole pipeline on DuckDB and on Spark, and compares the two
 // lakes: every committed partition of bronze, its rejects, silver and gold row for row (row
 // order and the audit columns aside), and every report, summary and monitoring file field by
-// field (durations and processing times aside).
+// field (durations and processing times aside). With the Kaggle layout Spark reads and writes
+// the lake itself (as on a cluster: outputs written into their partition folders and
+// committed there), with the plan's through its work directory.
 func TestPipelineOnBothEngines(t *testing.T) {
 	for _, layout := range []string{synth.LayoutKaggle, synth.LayoutPlan} {
 		t.Run(layout, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			duck := openDuckDB(t)
-			sp := sparktest.Open(t)
 			dirA, dirB := t.TempDir(), t.TempDir()
 			a, b := localLake(t, dirA), localLake(t, dirB)
+			sp := sparktest.Open(t)
+			if layout == synth.LayoutKaggle {
+				sp = sparktest.OpenWith(t, spark.Options{Lake: b.B})
+			}
 			start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 			const days = 3
 			opts := synth.Options{Start: start, Days: days, Users: 500, Layout: layout, Seed: 5, DefectRate: 0.03}

@@ -121,7 +121,7 @@ func TestGoldTasksCheckFailure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := s.WriteParquet(ctx, q, 0)
+		files, err := s.WriteParquet(ctx, q, engine.Output{})
 		s.Close()
 		if err != nil {
 			t.Fatal(err)

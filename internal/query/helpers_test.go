@@ -56,7 +56,7 @@ func (f *fixture) parquet(t *testing.T, q string) []engine.ParquetFile {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	files, err := s.WriteParquet(ctx, q, 0)
+	files, err := s.WriteParquet(ctx, q, engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}

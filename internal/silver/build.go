@@ -284,7 +284,7 @@ func (b *build) write(ctx context.Context, enrichedCols columns, start time.Time
 		orderBy = " ORDER BY " + strings.Join(quoted(b.t.Key, ""), ", ")
 	}
 	b.outSQL = fmt.Sprintf("SELECT %s FROM enriched WHERE __drop IS NULL%s", strings.Join(outCols, ", "), orderBy)
-	if out, err = b.s.WriteParquet(ctx, b.outSQL, 0); err != nil {
+	if out, err = b.s.WriteParquet(ctx, b.outSQL, engine.Output{Dir: lake.PartitionDir(lake.Silver, b.t.Name, b.d)}); err != nil {
 		return nil, nil, b.fail(fmt.Errorf("write: %w", err))
 	}
 	keep := strings.Join(quoted(b.stateCols.without("__drop").names(), ""), ", ")
@@ -293,7 +293,7 @@ SELECT %[1]s, __drop AS drop_code, __drop AS held_reason FROM state WHERE __drop
 UNION ALL
 SELECT %[1]s, CAST(NULL AS STRING) AS drop_code, __drop AS held_reason FROM enriched WHERE __drop IS NOT NULL
 ) h%[2]s`, keep, orderBy)
-	if held, err = b.s.WriteParquet(ctx, heldSQL, 0); err != nil {
+	if held, err = b.s.WriteParquet(ctx, heldSQL, engine.Output{Dir: HeldDir(b.t.Name, b.d)}); err != nil {
 		return nil, nil, b.fail(fmt.Errorf("write held rows: %w", err))
 	}
 	return out, held, nil

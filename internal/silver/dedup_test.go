@@ -123,7 +123,7 @@ func (e *env) rewritePartition(t testing.TB, dir string, query func(rel string) 
 	}
 	defer s.Close()
 	rel := "read_parquet([" + strings.Join(paths, ", ") + "])"
-	out, err := s.WriteParquet(ctx, query(rel), 0)
+	out, err := s.WriteParquet(ctx, query(rel), engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}

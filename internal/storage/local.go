@@ -45,6 +45,7 @@ var (
 	_ Bucket       = (*Local)(nil)
 	_ LocalPather  = (*Local)(nil)
 	_ FileUploader = (*Local)(nil)
+	_ Locator      = (*Local)(nil)
 )
 
 // objectPerm is the mode of every stored file, whether uploaded or moved in by UploadFile (temp
@@ -191,6 +192,15 @@ func (l *Local) Attributes(ctx context.Context, name string) (Attributes, error)
 		return Attributes{}, err
 	}
 	return Attributes{Name: name, Size: fi.Size(), LastModified: fi.ModTime()}, nil
+}
+
+// Locate implements Locator: file:// and the object's absolute path (ok false for an
+// invalid key).
+func (l *Local) Locate(name string) (string, bool) {
+	if ValidateKey(name) != nil {
+		return "", false
+	}
+	return "file://" + filepath.ToSlash(l.path(name)), true
 }
 
 // LocalPath implements LocalPather: the file of an existing object.

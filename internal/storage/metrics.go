@@ -49,6 +49,7 @@ var (
 	_ Bucket       = (*Instrumented)(nil)
 	_ LocalPather  = (*Instrumented)(nil)
 	_ FileUploader = (*Instrumented)(nil)
+	_ Locator      = (*Instrumented)(nil)
 )
 
 // WithMetrics wraps b with operation and byte counters.
@@ -129,6 +130,10 @@ func (i *Instrumented) LocalPath(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// Locate implements Locator; ok is false when the inner bucket has no addresses. It is not
+// counted: it touches no object.
+func (i *Instrumented) Locate(name string) (string, bool) { return Locate(i.inner, name) }
 
 // UploadFile implements FileUploader; it counts as one upload of the file's size.
 func (i *Instrumented) UploadFile(ctx context.Context, name, localPath string) error {

@@ -43,6 +43,7 @@ var (
 	_ Bucket       = (*prefixed)(nil)
 	_ LocalPather  = (*prefixed)(nil)
 	_ FileUploader = (*prefixed)(nil)
+	_ Locator      = (*prefixed)(nil)
 )
 
 // full maps a relative key to the inner key. The relative key is validated here, not only by the
@@ -142,6 +143,15 @@ func (p *prefixed) LocalPath(name string) (string, bool) {
 		return "", false
 	}
 	return lp.LocalPath(full)
+}
+
+// Locate implements Locator; ok is false when the inner bucket has no addresses.
+func (p *prefixed) Locate(name string) (string, bool) {
+	full, err := p.full(name)
+	if err != nil {
+		return "", false
+	}
+	return Locate(p.inner, full)
 }
 
 // UploadFile implements FileUploader, moving the file when the inner bucket can.

@@ -84,7 +84,10 @@ type S3 struct {
 	region   string
 }
 
-var _ Bucket = (*S3)(nil)
+var (
+	_ Bucket  = (*S3)(nil)
+	_ Locator = (*S3)(nil)
+)
 
 const defaultPartSize = 16 << 20
 
@@ -194,6 +197,14 @@ func (b *S3) Name() string {
 		return "s3://" + b.bucket
 	}
 	return "s3://" + b.bucket + "/" + strings.TrimSuffix(b.prefix, "/")
+}
+
+// Locate implements Locator: s3://bucket/prefix/name (ok false for an invalid key).
+func (b *S3) Locate(name string) (string, bool) {
+	if ValidateKey(name) != nil {
+		return "", false
+	}
+	return "s3://" + b.bucket + "/" + b.prefix + name, true
 }
 
 func (b *S3) key(name string) *string { return aws.String(b.prefix + name) }

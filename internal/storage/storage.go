@@ -112,6 +112,22 @@ type LocalPather interface {
 	LocalPath(name string) (path string, ok bool)
 }
 
+// Locator is an optional extra: a backend names where an object lives (whether or not it
+// exists yet) for programs that reach the same store themselves, such as a Spark cluster
+// reading and writing the lake: "file:///abs/path" for a local directory, "s3://bucket/key"
+// for S3. ok is false when the store has no such address (the in-memory bucket).
+type Locator interface {
+	Locate(name string) (uri string, ok bool)
+}
+
+// Locate is b's address for the object name when b is a Locator (see Locator).
+func Locate(b BucketReader, name string) (string, bool) {
+	if l, ok := b.(Locator); ok {
+		return l.Locate(name)
+	}
+	return "", false
+}
+
 // FileUploader is an optional extra: upload a local file, consuming it (the backend may move
 // the file instead of copying it). Same atomicity as Upload. After a successful call the local
 // file may no longer exist.

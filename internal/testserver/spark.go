@@ -144,6 +144,23 @@ func sparkHome() (string, error) {
 	return "", &missingError{"no Spark installation (make test installs pyspark into ./bin/pyspark; or set METALAKE_PYSPARK to that virtualenv, or METALAKE_SPARK_HOME to a Spark home)"}
 }
 
+// SparkJarsEnv names the directory of the jars that give the test server Hadoop's s3a
+// connector (make test downloads them into ./bin/spark-jars and sets it).
+const SparkJarsEnv = "METALAKE_SPARK_JARS"
+
+// s3aJars are the jars of METALAKE_SPARK_JARS, else of the module's bin/spark-jars; none when
+// neither exists (the server then reads local lakes only, and S3 tests skip: see S3A).
+func s3aJars() []string {
+	dir := os.Getenv(SparkJarsEnv)
+	if dir == "" {
+		if out, err := exec.Command("go", "env", "GOMOD").Output(); err == nil && strings.TrimSpace(string(out)) != "" {
+			dir = filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "bin", "spark-jars")
+		}
+	}
+	jars, _ := filepath.Glob(filepath.Join(dir, "*.jar"))
+	return jars
+}
+
 // LaunchSpark starts a server in dir listening on 127.0.0.1:port and waits until it answers
 // (ready as for StartSpark); Stop stops it. Tests use StartSpark or SharedSpark; `make test`
 // starts one for all its test binaries with withspark.
@@ -182,6 +199,11 @@ func LaunchSpark(dir, port string, ready func(ctx context.Context, remote string
 		"--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
 		"--name", "metalake-test", "--master", "local[2]", "--driver-memory", "1g",
 		"--driver-java-options", "-Djava.io.tmpdir=" + filepath.Join(dir, "tmp"),
+	}
+	// The s3a connector, on the driver's class path (in local mode the driver runs the tasks;
+	// --jars would load it too late for Hadoop's file systems).
+	if jars := s3aJars(); len(jars) > 0 {
+		args = append(args, "--driver-class-path", strings.Join(jars, string(os.PathListSeparator)))
 	}
 	for k, v := range conf {
 		args = append(args, "--conf", k+"="+v)

@@ -298,7 +298,7 @@ func republish(t testing.TB, lk *lake.Lake, eng engine.Engine, dir, query string
 		t.Fatal(err)
 	}
 	defer s.Close()
-	out, err := s.WriteParquet(ctx, fmt.Sprintf(query, engine.ReadParquet(files)), 0)
+	out, err := s.WriteParquet(ctx, fmt.Sprintf(query, engine.ReadParquet(files)), engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,14 +20,25 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 )
 
 // Run checks that the engines made by newEngine honour the engine contract. Every subtest
-// gets a fresh engine from newEngine (called with the subtest's *testing.T; close it in
-// t.Cleanup); subtests run in parallel.
-func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
+// gets a fresh lake from newLake (nil: a local directory) and a fresh engine from newEngine
+// for it, the lake its outputs are published into (both called with the subtest's
+// *testing.T; close the engine in t.Cleanup); subtests run in parallel.
+func Run(t *testing.T, newEngine func(t *testing.T, lake storage.Bucket) engine.Engine, newLake func(t *testing.T) storage.Bucket) {
 	t.Helper()
+	if newLake == nil {
+		newLake = func(t *testing.T) storage.Bucket {
+			b, err := storage.NewLocal(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, e engine.Engine)
@@ -58,9 +69,96 @@ func Run(t *testing.T, newEngine func(t *testing.T) engine.Engine) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, newEngine(t))
+			tc.fn(t, newEngine(t, newLake(t)))
 		})
 	}
+	t.Run("PublishIntoTheLake", func(t *testing.T) {
+		t.Parallel()
+		lk := newLake(t)
+		testPublishIntoTheLake(t, newEngine(t, lk), lk)
+	})
+}
+
+// testPublishIntoTheLake: what WriteParquet writes for a lake folder, lake.Publish commits
+// there, whether the engine handed back local files or wrote into the folder itself; the
+// committed files read back through Input, a second publish replaces the first, and once the
+// session is closed the lake holds the committed files and manifests alone (no staged writes,
+// no temporary snapshots).
+func testPublishIntoTheLake(t *testing.T, e engine.Engine, b storage.Bucket) {
+	ctx := t.Context()
+	s, err := e.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := lake.New(b)
+	const dir = "silver/t/run_date=2024-01-01/"
+	if err := s.Temp(ctx, "snap", "SELECT CAST(id AS BIGINT) AS id FROM (VALUES (1), (2)) AS t(id)", true); err != nil {
+		t.Fatal(err)
+	}
+	var committed lake.Manifest
+	for round, n := range []int64{40, 7} {
+		q := fmt.Sprintf("SELECT CAST(r.id * 100 + s.id AS BIGINT) AS id, CAST('v' || CAST(r.id AS STRING) AS STRING) AS v FROM (SELECT id FROM (VALUES %s) AS t(id)) r CROSS JOIN snap s WHERE r.id * 2 <= %d",
+			valuesList(int(n)), 2*n)
+		files, err := s.WriteParquet(ctx, q, engine.Output{Dir: dir})
+		if err != nil {
+			t.Fatalf("round %d: WriteParquet: %v", round, err)
+		}
+		var rows int64
+		for _, f := range files {
+			rows += f.Rows
+			if f.Key != "" && !strings.HasPrefix(f.Key, dir) {
+				t.Errorf("round %d: the engine wrote %s, outside the folder %s", round, f.Key, dir)
+			}
+		}
+		if rows != 2*n {
+			t.Fatalf("round %d: wrote %d rows, want %d", round, rows, 2*n)
+		}
+		committed, err = lk.Publish(ctx, dir, lake.Manifest{Layer: lake.Silver, Table: "t", RunDate: "2024-01-01", Attempt: fmt.Sprintf("a%d", round)}, files)
+		if err != nil {
+			t.Fatalf("round %d: Publish: %v", round, err)
+		}
+		refs, err := engine.Inputs(ctx, e, b, committed.Keys(dir), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var count, sum int64
+		if err := s.QueryRow(ctx, "SELECT COUNT(*), CAST(SUM(id) AS BIGINT) FROM "+e.Dialect().ReadParquet(refs), &count, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if want := 2*(n*(n+1)/2)*100 + 3*n; count != 2*n || sum != want || committed.Rows != 2*n {
+			t.Errorf("round %d: committed %d rows (manifest %d) summing to %d, want %d summing to %d", round, count, committed.Rows, sum, 2*n, want)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{dir + lake.ManifestName: true}
+	for _, key := range committed.Keys(dir) {
+		want[key] = true
+	}
+	var extra []string
+	err = b.Iter(ctx, "", func(key string) error {
+		if !want[key] {
+			extra = append(extra, key)
+		}
+		delete(want, key)
+		return nil
+	}, storage.WithRecursive())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(extra) > 0 || len(want) > 0 {
+		t.Errorf("after the session closed the lake holds %v besides its committed files, and lacks %v", extra, want)
+	}
+}
+
+// valuesList is "(1), (2), …, (n)".
+func valuesList(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("(%d)", i+1)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func session(t *testing.T, e engine.Engine) engine.Session {
@@ -323,7 +421,7 @@ func testEmptyInputs(t *testing.T, e engine.Engine) {
 	if err != nil || objs == nil || len(objs) != 0 {
 		t.Errorf("Objects over no rows = %#v, %v; want an empty, non-nil list", objs, err)
 	}
-	files, err := s.WriteParquet(t.Context(), empty, 0)
+	files, err := s.WriteParquet(t.Context(), empty, engine.Output{})
 	if err != nil || len(files) != 0 {
 		t.Errorf("WriteParquet of no rows = %v, %v; want no files", files, err)
 	}
@@ -350,7 +448,7 @@ func writeSample(t *testing.T, s engine.Session, n int) []engine.ParquetFile {
 		}
 		vals = append(vals, fmt.Sprintf("(%d, %s, CAST('2024-01-%02d' AS DATE))", i, txt, 1+i%28))
 	}
-	files, err := s.WriteParquet(t.Context(), "SELECT CAST(id AS BIGINT) AS id, s, d FROM (VALUES "+strings.Join(vals, ", ")+") AS t(id, s, d)", 0)
+	files, err := s.WriteParquet(t.Context(), "SELECT CAST(id AS BIGINT) AS id, s, d FROM (VALUES "+strings.Join(vals, ", ")+") AS t(id, s, d)", engine.Output{})
 	if err != nil {
 		t.Fatalf("WriteParquet: %v", err)
 	}
@@ -416,11 +514,11 @@ func testInputFromAnyBucket(t *testing.T, e engine.Engine) {
 
 func testUnionByName(t *testing.T, e engine.Engine) {
 	s := session(t, e)
-	a, err := s.WriteParquet(t.Context(), "SELECT * FROM (VALUES (1, 'x')) AS t(id, s)", 0)
+	a, err := s.WriteParquet(t.Context(), "SELECT * FROM (VALUES (1, 'x')) AS t(id, s)", engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.WriteParquet(t.Context(), "SELECT * FROM (VALUES ('y', 2, true)) AS t(s, id, added)", 0)
+	b, err := s.WriteParquet(t.Context(), "SELECT * FROM (VALUES ('y', 2, true)) AS t(s, id, added)", engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +549,7 @@ func testDescribe(t *testing.T, e engine.Engine) {
 func testFingerprint(t *testing.T, e engine.Engine) {
 	s := session(t, e)
 	write := func(q string) []string {
-		files, err := s.WriteParquet(t.Context(), q, 0)
+		files, err := s.WriteParquet(t.Context(), q, engine.Output{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -773,7 +871,7 @@ func testDialectIsJSONArray(t *testing.T, e engine.Engine) {
 func testDialectConstantText(t *testing.T, e engine.Engine) {
 	s, d := session(t, e), e.Dialect()
 	q := "SELECT id, " + d.ConstantText("kaggle_meta") + " AS src, " + d.ConstantText(`it's Việt \p`) + " AS other FROM (VALUES (1), (2)) AS t(id)"
-	files, err := s.WriteParquet(t.Context(), q, 0)
+	files, err := s.WriteParquet(t.Context(), q, engine.Output{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,6 @@ func (s *session) TempCSV(ctx context.Context, name, path string, columns []stri
 	if err := s.Exec(ctx, stmt); err != nil {
 		return err
 	}
-	s.temps[name] = "" // a view: DropTemp drops it
+	s.temps[name] = nil // a view: DropTemp drops it
 	return nil
 }

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ type session struct {
 	eng   *Engine
 	ss    sparksql.SparkSession
 	id    string            // the server's session id, for ReleaseSession
-	temps map[string]string // temporary views created by Temp → their files' directory ("" for a view)
+	temps map[string]*place // temporary views created by Temp → the place of their files (nil for a view)
 }
 
 // Session implements engine.Engine: a new Spark Connect session on the engine's connection.
@@ -47,9 +48,13 @@ func (e *Engine) Session(ctx context.Context) (engine.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine session: %w", err)
 	}
-	s := &session{eng: e, ss: ss, temps: map[string]string{}}
+	s := &session{eng: e, ss: ss, temps: map[string]*place{}}
 	capture := context.WithValue(ctx, sessionIDKey{}, &s.id)
-	for _, kv := range sessionSettings {
+	settings := sessionSettings
+	for _, k := range slices.Sorted(maps.Keys(e.conf)) {
+		settings = append(settings[:len(settings):len(settings)], [2]string{k, e.conf[k]})
+	}
+	for _, kv := range settings {
 		if err := ss.Config().Set(capture, kv[0], kv[1]); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("engine session: set %s: %w", kv[0], serverError(err))
@@ -64,9 +69,11 @@ func (e *Engine) Session(ctx context.Context) (engine.Session, error) {
 
 // Close implements engine.Session: the server forgets the session and all it created.
 func (s *session) Close() error {
-	for _, dir := range s.temps {
-		if dir != "" {
-			os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, p := range s.temps {
+		if p != nil {
+			p.removeAll(ctx)
 		}
 	}
 	clear(s.temps)
@@ -75,8 +82,6 @@ func (s *session) Close() error {
 	}
 	id := s.id
 	s.id = ""
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	if err := s.eng.ch.releaseSession(ctx, id); err != nil {
 		return fmt.Errorf("engine session close: %w", err)
 	}
@@ -94,29 +99,32 @@ func (s *session) Temp(ctx context.Context, name, query string, materialise bool
 		return err
 	}
 	rel := query
-	var dir string
+	var snap *place
 	if materialise {
-		var err error
-		if dir, err = s.eng.TempDir("temp"); err != nil {
+		p, err := s.eng.snapshotPlace()
+		if err != nil {
 			return err
 		}
-		if err := s.Exec(ctx, insertDirectory(dir, strings.TrimRight(strings.TrimSpace(query), ";"), 0)); err != nil {
-			os.RemoveAll(dir)
+		snap = &p
+		if err := s.Exec(ctx, insertDirectory(p.uri, strings.TrimRight(strings.TrimSpace(query), ";"), 0)); err != nil {
+			p.removeAll(ctx)
 			return err
 		}
-		rel = "SELECT * FROM parquet." + ident(globEscape(filepath.ToSlash(dir)))
+		rel = "SELECT * FROM parquet." + ident(globEscape(filepath.ToSlash(p.uri)))
 	}
 	if err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS %s", ident(name), rel)); err != nil {
-		os.RemoveAll(dir)
+		if snap != nil {
+			snap.removeAll(ctx)
+		}
 		return err
 	}
-	s.temps[name] = dir
+	s.temps[name] = snap
 	return nil
 }
 
 // DropTemp implements engine.Session.
 func (s *session) DropTemp(ctx context.Context, name string) error {
-	dir, ok := s.temps[name]
+	snap, ok := s.temps[name]
 	if !ok {
 		return nil
 	}
@@ -124,8 +132,8 @@ func (s *session) DropTemp(ctx context.Context, name string) error {
 		return err
 	}
 	delete(s.temps, name)
-	if dir != "" {
-		return os.RemoveAll(dir)
+	if snap != nil {
+		return snap.removeAll(ctx)
 	}
 	return nil
 }

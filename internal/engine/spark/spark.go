@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/storage"
@@ -30,6 +31,17 @@ type Options struct {
 	WorkDir string
 	// Log receives one debug record per statement with its duration (nil: discard).
 	Log *slog.Logger
+	// Lake is the lake the layers publish into. When it has addresses the server can use
+	// (storage.Locate: a local directory the server shares, or S3 through Hadoop's s3a
+	// connector), the server reads committed objects where they are, writes every output
+	// into its lake folder (engine.Output.Dir) for the manifest to commit, and keeps
+	// temporary snapshots in the lake's _staging/spark/ folder: nothing the server touches
+	// then lives on this machine, as a cluster needs. Otherwise (nil, or no addresses) all of
+	// it goes through the work directory, which the server must then share.
+	Lake storage.Bucket
+	// Conf are Spark settings every session sets (config engine.spark.conf), e.g. the s3a
+	// endpoint and credentials of an S3-compatible store: fs.s3a.endpoint, ….
+	Conf map[string]string
 }
 
 // Validate reports the first invalid option, naming the field and the fix.
@@ -43,8 +55,10 @@ func (o Options) Validate() error {
 // Engine runs SQL on a Spark Connect server. It is safe for concurrent use; every task takes
 // its own Session (its own Spark Connect session) on the engine's one connection.
 type Engine struct {
-	log *slog.Logger
-	ch  sharedChannel
+	log  *slog.Logger
+	ch   sharedChannel
+	lake storage.Bucket    // Options.Lake when the server reaches it, else nil
+	conf map[string]string // Options.Conf
 	*engine.WorkDir
 }
 
@@ -68,7 +82,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		ch.conn.Close()
 		return nil, err
 	}
-	e := &Engine{log: log, ch: ch, WorkDir: work}
+	e := &Engine{log: log, ch: ch, WorkDir: work, conf: opts.Conf}
+	if opts.Lake != nil {
+		if _, ok := storage.Locate(opts.Lake, "x"); ok {
+			e.lake = opts.Lake
+		}
+	}
 	e.releaseOrphans(ctx, opts.WorkDir)
 	// A session and one statement: an unreachable or incompatible server fails here, naming
 	// the address, rather than in the first task.
@@ -118,21 +137,43 @@ func (e *Engine) releaseOrphans(ctx context.Context, parent string) {
 			e.log.Info("ended the spark session of a dead process", "session", id.Name(), "work_dir", filepath.Base(dir), "err", err)
 			os.Remove(filepath.Join(dir, sessionsDir, id.Name()))
 		}
+		if e.lake != nil {
+			if err := removePrefix(ctx, e.lake, scratchDir(dir)); err != nil {
+				e.log.Warn("remove the spark snapshots of a dead process", "work_dir", filepath.Base(dir), "err", err)
+			}
+		}
 	}
 }
 
-// Close implements engine.Engine: it closes the connection and removes the work directory.
+// Close implements engine.Engine: it closes the connection and removes the work directory
+// (and its snapshot folder in the lake).
 func (e *Engine) Close() error {
-	return errors.Join(e.ch.conn.Close(), e.Remove())
+	var scratch error
+	if e.lake != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		scratch = removePrefix(ctx, e.lake, scratchDir(e.Path()))
+	}
+	return errors.Join(e.ch.conn.Close(), scratch, e.Remove())
 }
 
 // Dialect implements engine.Engine.
 func (e *Engine) Dialect() engine.Dialect { return Dialect{} }
 
-// Input implements engine.Engine as DuckDB does: the object's own file when the bucket exposes
-// local paths, else a download into dir (its key's path under dir). The server reads these
-// paths itself, so here it must share this machine's file system; on a cluster Input would
-// return the lake's URI (s3a://bucket/key) instead and fetch nothing.
+// Input implements engine.Engine: the object's address when its bucket has one the server can
+// use (s3a://bucket/key for S3, the file's path for a local directory: storage.Locate), fetching
+// nothing; else a download into dir (an in-memory bucket), which the server must then share.
 func (e *Engine) Input(ctx context.Context, b storage.BucketReader, key, dir string) (string, error) {
+	if uri, ok := storage.Locate(b, key); ok {
+		// The server would only fail at the first query, naming a path: check now.
+		found, err := b.Exists(ctx, key)
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			return "", fmt.Errorf("%s: %w", key, storage.ErrNotFound)
+		}
+		return serverURI(uri), nil
+	}
 	return engine.LocalInput(ctx, b, key, dir)
 }

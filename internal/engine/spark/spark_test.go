@@ -8,7 +8,10 @@ import (
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/engine/enginetest"
+	"github.com/metalake/metalake/internal/engine/spark"
 	"github.com/metalake/metalake/internal/engine/spark/sparktest"
+	"github.com/metalake/metalake/internal/storage"
+	"github.com/metalake/metalake/internal/storage/s3test"
 	"github.com/metalake/metalake/internal/testserver"
 )
 
@@ -18,9 +21,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// TestSparkConformance: the Spark engine passes the conformance suite three ways: through the
+// work directory (no lake given: local copies in, local files out), reading and writing a
+// local lake itself, and an S3 lake through s3a (a versitygw server).
 func TestSparkConformance(t *testing.T) {
 	sparktest.Remote(t)
-	enginetest.Run(t, func(t *testing.T) engine.Engine { return sparktest.Open(t) })
+	t.Run("work-dir", func(t *testing.T) {
+		enginetest.Run(t, func(t *testing.T, _ storage.Bucket) engine.Engine { return sparktest.Open(t) }, nil)
+	})
+	t.Run("local-lake", func(t *testing.T) {
+		enginetest.Run(t, func(t *testing.T, lake storage.Bucket) engine.Engine {
+			return sparktest.OpenWith(t, spark.Options{Lake: lake})
+		}, nil)
+	})
+	t.Run("s3a", func(t *testing.T) {
+		srv := s3test.Start(t)
+		conf := sparktest.S3AConf(srv)
+		sparktest.RequireS3A(t, conf, srv.Bucket(t, ""))
+		enginetest.Run(t, func(t *testing.T, lake storage.Bucket) engine.Engine {
+			return sparktest.OpenWith(t, spark.Options{Lake: lake, Conf: conf})
+		}, func(t *testing.T) storage.Bucket { return srv.Bucket(t, "lake") })
+	})
 }
 
 func TestWriteParquetSplitsLargeOutputs(t *testing.T) {
@@ -31,7 +52,7 @@ func TestWriteParquetSplitsLargeOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	files, err := s.WriteParquet(t.Context(), "SELECT id, md5(CAST(id AS STRING)) AS h FROM range(200000) ORDER BY id", 1<<20)
+	files, err := s.WriteParquet(t.Context(), "SELECT id, md5(CAST(id AS STRING)) AS h FROM range(200000) ORDER BY id", engine.Output{MaxFileBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +158,7 @@ func TestReadParquetDoesNotGuessPartitions(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "lake [1]")
 	var refs []string
 	for i, d := range []string{"2024-01-01", "2024-01-02"} {
-		files, err := s.WriteParquet(t.Context(), "SELECT "+string(rune('1'+i))+" AS id", 0)
+		files, err := s.WriteParquet(t.Context(), "SELECT "+string(rune('1'+i))+" AS id", engine.Output{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,7 @@ package spark
 import (
 	"context"
 	"fmt"
-	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,54 +14,53 @@ import (
 )
 
 // WriteParquet implements engine.Session. Spark's DataFrame writer in the Go client takes no
-// options, so SQL writes: INSERT OVERWRITE DIRECTORY into a fresh directory under the work
-// directory, one snappy Parquet file per task (part-{task}-{uuid}-c{n}.snappy.parquet), in
-// task order the query's order. Spark limits files by rows, not bytes: when a file comes out
-// larger than maxFileBytes, the output is rewritten from those files (not recomputed, so the
-// rows stay the same and in the same order) with maxRecordsPerFile set from the average row
-// size.
-func (s *session) WriteParquet(ctx context.Context, query string, maxFileBytes int64) ([]engine.ParquetFile, error) {
-	if maxFileBytes <= 0 {
-		maxFileBytes = 256 << 20
-	}
+// options, so SQL writes: INSERT OVERWRITE DIRECTORY into a fresh folder — under out.Dir in the
+// lake when the engine writes into the lake (Options.Lake), else under the work directory —
+// one snappy Parquet file per task (part-{task}-{uuid}-c{n}.snappy.parquet), in task order the
+// query's order. Spark limits files by rows, not bytes: when a file comes out larger than
+// out.MaxFileBytes, the output is rewritten from those files (not recomputed, so the rows stay
+// the same and in the same order) with maxRecordsPerFile set from the average row size.
+func (s *session) WriteParquet(ctx context.Context, query string, out engine.Output) ([]engine.ParquetFile, error) {
+	maxFileBytes := out.FileBytes()
 	query = strings.TrimRight(strings.TrimSpace(query), ";")
-	dir, err := s.eng.TempDir("parquet")
+	first, err := s.eng.newPlace(out.Dir, "write")
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Exec(ctx, insertDirectory(dir, query, 0)); err != nil {
+	if err := s.Exec(ctx, insertDirectory(first.uri, query, 0)); err != nil {
+		first.removeAll(ctx)
 		return nil, err
 	}
-	files, err := s.partFiles(ctx, dir)
+	files, sizes, err := s.partFiles(ctx, first)
 	if err != nil {
 		return nil, err
 	}
 	var rows, size, largest int64
-	for _, f := range files {
-		st, err := os.Stat(f.Path)
-		if err != nil {
-			return nil, fmt.Errorf("engine: parquet output: %w", err)
-		}
+	for i, f := range files {
 		rows += f.Rows
-		size += st.Size()
-		largest = max(largest, st.Size())
+		size += sizes[i]
+		largest = max(largest, sizes[i])
 	}
 	if largest <= maxFileBytes || rows < 2 {
 		return files, nil
 	}
 	perFile := max(1, rows*maxFileBytes/size)
-	split, err := s.eng.TempDir("parquet")
+	split, err := s.eng.newPlace(out.Dir, "write")
 	if err != nil {
 		return nil, err
 	}
 	// File names sort in task order (part-00000…, c000…) and row_index is the order within a file.
-	reread := "SELECT * FROM parquet." + ident(globEscape(filepath.ToSlash(dir))) +
+	reread := "SELECT * FROM parquet." + ident(globEscape(filepath.ToSlash(first.uri))) +
 		" ORDER BY _metadata.file_name, _metadata.row_index"
-	if err := s.Exec(ctx, insertDirectory(split, reread, perFile)); err != nil {
+	if err := s.Exec(ctx, insertDirectory(split.uri, reread, perFile)); err != nil {
+		split.removeAll(ctx)
 		return nil, err
 	}
-	os.RemoveAll(dir)
-	return s.partFiles(ctx, split)
+	if err := first.removeAll(ctx); err != nil {
+		return nil, err
+	}
+	files, _, err = s.partFiles(ctx, split)
+	return files, err
 }
 
 func insertDirectory(dir, query string, maxRecords int64) string {
@@ -72,51 +71,47 @@ func insertDirectory(dir, query string, maxRecords int64) string {
 	return fmt.Sprintf("INSERT OVERWRITE DIRECTORY %s USING parquet OPTIONS (%s) %s", literal(dir), opts, query)
 }
 
-// partFiles returns the Parquet files Spark wrote into dir with their row counts, in task
-// order; files without rows (Spark writes one for an empty result) are removed. _SUCCESS and
-// the checksum files are not outputs.
-func (s *session) partFiles(ctx context.Context, dir string) ([]engine.ParquetFile, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("engine: list parquet output: %w", err)
-	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasPrefix(e.Name(), "part-") && strings.HasSuffix(e.Name(), ".parquet") {
-			names = append(names, e.Name())
-		}
-	}
-	if len(names) == 0 {
-		return nil, nil
+// partFiles returns the Parquet files Spark wrote into p with their row counts and sizes, in
+// task order; files without rows (Spark writes one for an empty result) are removed. _SUCCESS
+// and the checksum files are not outputs (a lake folder's are swept when it is published).
+func (s *session) partFiles(ctx context.Context, p place) ([]engine.ParquetFile, []int64, error) {
+	entries, err := p.list(ctx, func(name string) bool {
+		return strings.HasPrefix(name, "part-") && strings.HasSuffix(name, ".parquet")
+	})
+	if err != nil || len(entries) == 0 {
+		return nil, nil, err
 	}
 	counts := map[string]int64{}
-	q := "SELECT _metadata.file_name, COUNT(*) FROM parquet." + ident(globEscape(filepath.ToSlash(dir))) + " GROUP BY 1"
+	q := "SELECT _metadata.file_name, COUNT(*) FROM parquet." + ident(globEscape(filepath.ToSlash(p.uri))) + " GROUP BY 1"
 	if err := s.Each(ctx, q, func(row []any) error {
 		name, _ := row[0].(string)
 		n, _ := row[1].(int64)
 		counts[name] = n
 		return nil
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var files []engine.ParquetFile
-	for _, name := range names {
-		p := filepath.Join(dir, name)
-		if counts[name] == 0 {
-			os.Remove(p)
-			os.Remove(filepath.Join(dir, "."+name+".crc"))
+	var sizes []int64
+	for _, e := range entries {
+		if counts[e.name] == 0 {
+			p.remove(ctx, e.name)
+			p.remove(ctx, "."+e.name+".crc")
 			continue
 		}
-		files = append(files, engine.ParquetFile{Path: p, Rows: counts[name]})
+		uri, key := p.file(e.name)
+		files = append(files, engine.ParquetFile{Path: uri, Key: key, Rows: counts[e.name]})
+		sizes = append(sizes, e.size)
 	}
-	sortParts(files)
-	return files, nil
+	sortParts(files, sizes)
+	return files, sizes, nil
 }
 
-// sortParts orders Spark's part-{task}-{uuid}-c{n}.snappy.parquet by task, then n.
-func sortParts(files []engine.ParquetFile) {
+// sortParts orders Spark's part-{task}-{uuid}-c{n}.snappy.parquet by task, then n (sizes
+// alongside).
+func sortParts(files []engine.ParquetFile, sizes []int64) {
 	key := func(p string) (task, n int) {
-		b := filepath.Base(p)
+		b := path.Base(filepath.ToSlash(p))
 		rest := strings.TrimPrefix(b, "part-")
 		if i := strings.IndexByte(rest, '-'); i > 0 {
 			task, _ = strconv.Atoi(rest[:i])
@@ -130,17 +125,25 @@ func sortParts(files []engine.ParquetFile) {
 		}
 		return task, n
 	}
-	sort.SliceStable(files, func(i, j int) bool {
-		ti, ni := key(files[i].Path)
-		tj, nj := key(files[j].Path)
-		if ti != tj {
-			return ti < tj
+	idx := make([]int, len(files))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ta, na := key(files[idx[a]].Path)
+		tb, nb := key(files[idx[b]].Path)
+		if ta != tb {
+			return ta < tb
 		}
-		if ni != nj {
-			return ni < nj
+		if na != nb {
+			return na < nb
 		}
-		return files[i].Path < files[j].Path
+		return files[idx[a]].Path < files[idx[b]].Path
 	})
+	fs, ss := slices.Clone(files), slices.Clone(sizes)
+	for i, j := range idx {
+		files[i], sizes[i] = fs[j], ss[j]
+	}
 }
 
 // Fingerprint implements engine.Session: the row count and the sum of every row's xxhash64 over
