@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/layer"
 	"github.com/metalake/metalake/internal/storage"
 )
 
@@ -180,15 +183,12 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 
 	partition := lake.PartitionDir(lake.Bronze, table, d)
 	if rep.RejectionRate > t.RejectThreshold {
-		rep.Status = StatusFailed
 		j.logSample(ctx, s, src, table, d)
 		if err := j.Lake.Withdraw(ctx, partition); err != nil {
 			return nil, err
 		}
-		if err := j.writeReport(ctx, rep, start); err != nil {
-			return nil, err
-		}
-		return rep, &RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}
+		return rep, j.task(table, d, start).Finish(ctx, reportDoc{rep},
+			&RejectThresholdError{Table: table, RunDate: d.String(), Rate: rep.RejectionRate, Limit: t.RejectThreshold}, "")
 	}
 
 	validLine, validJoin := src.lineSQL("v")
@@ -214,12 +214,29 @@ FROM %s v%s`, strings.Join(validCols, ", "), meta, dialect.ConstantText(src.key)
 	if err := j.publish(ctx, partition, table, d, attempt, files, rep.OutputCount); err != nil {
 		return nil, err
 	}
-	rep.Status = StatusSuccess
-	if err := j.writeReport(ctx, rep, start); err != nil {
+	if err := j.task(table, d, start).Finish(ctx, reportDoc{rep}, nil, ""); err != nil {
 		return nil, err
 	}
 	return rep, nil
 }
+
+// task is the frame of table's run for d, started at start. Bronze writes its report only once
+// the breaker has ruled (a contract or I/O failure before that leaves none) and logs no done
+// line of its own.
+func (j *Job) task(table string, d lake.Date, start time.Time) layer.Task {
+	return layer.Task{Lake: j.Lake, Now: j.Now, Layer: lake.Bronze, Table: table, RunDate: d, Start: start,
+		Key: lake.ReportKey(lake.Bronze, d, table+"_report.json")}
+}
+
+// reportDoc is the report as the frame stamps and writes it: the flat object of Report.JSON.
+// Bronze's report has no error field: a failure's text is its error's, not the report's.
+type reportDoc struct{ *Report }
+
+func (r reportDoc) Stamp(status, _, processingTime string, durationS float64) {
+	r.Status, r.ProcessingTime, r.DurationS = status, processingTime, durationS
+}
+
+func (r reportDoc) MarshalJSON() ([]byte, error) { return json.Marshal(r.JSON()) }
 
 // primaryRejectsSQL selects every rejected row of the primary source in the rejects layout:
 // records that parsed carry their raw fields (and the shaped columns named in rejectColumns,
@@ -375,24 +392,9 @@ UNION ALL %s) ORDER BY source_line`,
 }
 
 func (j *Job) publish(ctx context.Context, dir, table string, d lake.Date, attempt string, files []engine.ParquetFile, want int64) error {
-	var got int64
-	for _, f := range files {
-		got += f.Rows
-	}
-	if got != want {
-		// Accounting is the point of bronze: never publish numbers that do not reconcile.
-		return fmt.Errorf("bronze %s %s: internal accounting error: wrote %d rows, expected %d", table, d, got, want)
-	}
-	_, err := j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Bronze, Table: table, RunDate: d.String(), Attempt: attempt}, files)
+	// Accounting is the point of bronze: never publish numbers that do not reconcile.
+	_, err := layer.PublishCounted(ctx, j.Lake, layer.Output{Dir: dir, Layer: lake.Bronze, Table: table, RunDate: d, Attempt: attempt, Files: files}, want)
 	return err
-}
-
-func (j *Job) writeReport(ctx context.Context, rep *Report, start time.Time) error {
-	end := j.now()
-	rep.ProcessingTime = isoTime(end)
-	rep.DurationS = float64(end.Sub(start).Milliseconds()) / 1000
-	d, _ := lake.ParseDate(rep.RunDate)
-	return j.Lake.PutJSON(ctx, lake.ReportKey(lake.Bronze, d, rep.Table+"_report.json"), rep.JSON())
 }
 
 func topReasons(ctx context.Context, s engine.Session, structural int64) ([]ReasonCount, error) {
@@ -537,29 +539,20 @@ func (j *Job) scalarMetrics(ctx context.Context, s engine.Session, metrics []con
 // render executes a shape model or metric template in the dialect of the job's engine; cols
 // lists srcCols (the typed source's columns) qualified by an alias, minus the ones named.
 func (j *Job) render(name, text string, srcCols []string) (string, error) {
-	funcs := engine.Funcs(j.Engine.Dialect())
-	funcs["cols"] = func(alias string, except ...string) string {
-		skip := map[string]bool{}
-		for _, e := range except {
-			skip[e] = true
-		}
+	cols := func(alias string, except ...string) string {
 		var out []string
 		for _, c := range srcCols {
-			if !skip[c] {
+			if !slices.Contains(except, c) {
 				out = append(out, alias+"."+engine.Ident(c))
 			}
 		}
 		return strings.Join(out, ", ")
 	}
-	tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(text)
+	out, err := layer.Render(j.Engine.Dialect(), name, text, template.FuncMap{"cols": cols}, nil)
 	if err != nil {
 		return "", fmt.Errorf("model %s: %w", name, err)
 	}
-	var b bytes.Buffer
-	if err := tpl.Execute(&b, nil); err != nil {
-		return "", fmt.Errorf("model %s: %w", name, err)
-	}
-	return b.String(), nil
+	return out, nil
 }
 
 func columns(ctx context.Context, s engine.Session, rel string) ([]string, error) {

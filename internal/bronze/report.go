@@ -2,13 +2,14 @@ package bronze
 
 import (
 	"fmt"
-	"time"
+
+	"github.com/metalake/metalake/internal/layer"
 )
 
-// Report statuses.
+// Report statuses: every layer's (internal/layer).
 const (
-	StatusSuccess = "SUCCESS"
-	StatusFailed  = "FAILED"
+	StatusSuccess = layer.StatusSuccess
+	StatusFailed  = layer.StatusFailed
 )
 
 // Report is bronze/_reports/run_date=D/{table}_report.json. Field names are the plan's.
@@ -107,5 +108,3 @@ func (e *ContractError) Retryable() bool { return false }
 func round4(x float64) float64 {
 	return float64(int64(x*10000+0.5)) / 10000
 }
-
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

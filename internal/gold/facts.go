@@ -45,30 +45,19 @@ func (j *Job) BuildFact(ctx context.Context, table string, d lake.Date) (*FactRe
 	if !ok {
 		return nil, fmt.Errorf("gold: unknown table %q", table)
 	}
-	start := j.now()
+	task := j.task(table, d, ReportKey(table, d))
 	runID := j.RunID
 	if runID == "" {
-		runID = lake.NewAttemptID(start)
+		runID = lake.NewAttemptID(task.Start)
 	}
 	rep := &FactReport{Table: table, RunDate: d.String(), PipelineRunID: runID, Metrics: map[string]any{}, DataQuality: []CheckResult{}}
-	err := j.buildFact(ctx, spec, d, rep, start)
-	end := j.now()
-	rep.ProcessingTime = isoTime(end)
-	rep.DurationS = float64(end.Sub(start).Milliseconds()) / 1000
-	if err != nil {
-		rep.Status = StatusFailed
-		rep.Error = err.Error()
-	} else {
-		rep.Status = StatusSuccess
-	}
-	if werr := j.Lake.PutJSON(context.WithoutCancel(ctx), ReportKey(table, d), rep); werr != nil && err == nil {
-		err = fmt.Errorf("gold %s %s: write report: %w", table, d, werr)
-	}
-	if err == nil {
-		j.log().Info("gold fact done", "table", table, "run_date", d.String(), "rows", rep.Metrics["total_records"],
-			"duration_s", rep.DurationS)
-	}
-	return rep, err
+	err := j.buildFact(ctx, spec, d, rep, task.Start)
+	return rep, task.Finish(ctx, rep, err, "gold fact done", "rows", rep.Metrics["total_records"])
+}
+
+// Stamp records the outcome of the build (layer.Report).
+func (r *FactReport) Stamp(status, errText, processingTime string, durationS float64) {
+	r.Status, r.Error, r.ProcessingTime, r.DurationS = status, errText, processingTime, durationS
 }
 
 func (j *Job) buildFact(ctx context.Context, spec factSpec, d lake.Date, rep *FactReport, start time.Time) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/layer"
 )
 
 // Kinds of gold tables.
@@ -65,7 +66,8 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) error {
 // BuildDimension merges silver of d into dimension table and publishes the new version of
 // gold/{table}/ (unless nothing changed), then writes gold/_reports/run_date=d/{table}_stats.json.
 func (j *Job) BuildDimension(ctx context.Context, table string, d lake.Date) (*DimStats, error) {
-	start := j.now()
+	task := j.task(table, d, StatsKey(table, d))
+	task.Doc = "stats"
 	st := &DimStats{Table: table, RunDate: d.String(), Metrics: map[string]any{}}
 	spec, ok := j.contracts().dims[table]
 	if !ok {
@@ -77,23 +79,17 @@ func (j *Job) BuildDimension(ctx context.Context, table string, d lake.Date) (*D
 	} else {
 		err = j.buildDim(ctx, spec, d, st)
 	}
-	end := j.now()
-	st.ProcessingTime = isoTime(end)
-	st.DurationS = float64(end.Sub(start).Milliseconds()) / 1000
-	if err != nil {
-		st.Status = StatusFailed
-		st.Error = err.Error()
-	} else {
-		st.Status = StatusSuccess
-	}
-	if werr := j.Lake.PutJSON(context.WithoutCancel(ctx), StatsKey(table, d), st); werr != nil && err == nil {
-		err = fmt.Errorf("gold %s %s: write stats: %w", table, d, werr)
-	}
-	if err == nil {
-		j.log().Info("gold dimension done", "table", table, "run_date", d.String(), "published", st.Published,
-			"rows", st.Metrics["total_records"], "duration_s", st.DurationS)
-	}
-	return st, err
+	return st, task.Finish(ctx, st, err, "gold dimension done", "published", st.Published, "rows", st.Metrics["total_records"])
+}
+
+// Stamp records the outcome of the build (layer.Report).
+func (s *DimStats) Stamp(status, errText, processingTime string, durationS float64) {
+	s.Status, s.Error, s.ProcessingTime, s.DurationS = status, errText, processingTime, durationS
+}
+
+// task is the frame of building table for d, started now, its report written to key.
+func (j *Job) task(table string, d lake.Date, key string) layer.Task {
+	return layer.Task{Lake: j.Lake, Log: j.Log, Now: j.Now, Layer: lake.Gold, Table: table, RunDate: d, Start: j.now(), Key: key}
 }
 
 // StatsKey is the key of a dimension's stats of day d.
@@ -218,7 +214,7 @@ func (b *build) missingColumns(ctx context.Context, rel string, sch schema) ([]s
 
 // publish makes files the new content of dir (the lake's commit protocol).
 func (b *build) publish(ctx context.Context, dir, attempt string, files []engine.ParquetFile) (lake.Manifest, error) {
-	return b.j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Gold, Table: b.table, RunDate: b.d.String(), Attempt: attempt}, files)
+	return layer.Publish(ctx, b.j.Lake, layer.Output{Dir: dir, Layer: lake.Gold, Table: b.table, RunDate: b.d, Attempt: attempt, Files: files})
 }
 
 // queryObject runs a one-row query and returns its columns by name (JSON-friendly values).
@@ -269,7 +265,7 @@ func rowsOf(dl engine.Dialect, files []engine.ParquetFile, sch schema) string {
 	return dl.ReadParquet(parquetFiles(files))
 }
 
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+func isoTime(t time.Time) string { return layer.ISOTime(t) }
 
 func tsLiteral(t time.Time) string {
 	return "TIMESTAMP " + engine.Literal(t.UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999"))

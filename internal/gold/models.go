@@ -1,13 +1,12 @@
 package gold
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"strings"
-	"text/template"
 
 	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/layer"
 )
 
 // The models (embedded with the contracts, contract.go) are portable SQL (CTEs, joins, window
@@ -23,19 +22,15 @@ func (j *Job) render(file, block string, data any) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("gold model %s: %w", file, fs.ErrNotExist)
 	}
-	funcs := engine.Funcs(j.Engine.Dialect())
-	for k, v := range portableFuncs() {
-		funcs[k] = v
-	}
-	tpl, err := template.New(file).Funcs(funcs).Option("missingkey=error").Parse(text)
+	tpl, err := layer.Template(j.Engine.Dialect(), file, text, portableFuncs())
 	if err != nil {
 		return "", fmt.Errorf("gold model %s: %w", file, err)
 	}
-	var b bytes.Buffer
-	if err := tpl.ExecuteTemplate(&b, block, data); err != nil {
+	out, err := layer.Execute(tpl, block, data)
+	if err != nil {
 		return "", fmt.Errorf("gold model %s/%s: %w", file, block, err)
 	}
-	return strings.TrimSpace(b.String()), nil
+	return strings.TrimSpace(out), nil
 }
 
 // portableFuncs build column lists for the generic models (SCD2, Type 1) from the dimension

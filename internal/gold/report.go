@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/metalake/metalake/internal/layer"
 )
 
-// Statuses of stats and reports.
+// Report statuses: every layer's (internal/layer).
 const (
-	StatusSuccess = "SUCCESS"
-	StatusFailed  = "FAILED"
+	StatusSuccess = layer.StatusSuccess
+	StatusFailed  = layer.StatusFailed
 )
 
 // DimStats is gold/_reports/run_date=D/{dim}_stats.json. Metrics (total_records,

@@ -1,7 +1,6 @@
 package silver
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/layer"
 )
 
 // build is one run of one table inside its engine session: the relations it creates (see
@@ -72,15 +72,11 @@ func (b *build) render(name string) (string, error) {
 		}
 		return "", fmt.Errorf("param %q is not declared in the %s contract", p, b.t.Name)
 	}
-	tpl, err := template.New(name).Funcs(modelFuncs(b.j.Engine.Dialect(), param)).Option("missingkey=error").Parse(text)
+	out, err := layer.Render(b.j.Engine.Dialect(), name, text, template.FuncMap{"param": param}, b.data)
 	if err != nil {
 		return "", b.contractErr("model %s: %w", name, err)
 	}
-	var out bytes.Buffer
-	if err := tpl.Execute(&out, b.data); err != nil {
-		return "", b.contractErr("model %s: %w", name, err)
-	}
-	return strings.TrimRight(strings.TrimSpace(out.String()), ";"), nil
+	return strings.TrimRight(strings.TrimSpace(out), ";"), nil
 }
 
 func (b *build) compute(ctx context.Context, in inputs, start time.Time) error {
@@ -355,8 +351,7 @@ func (b *build) reportFields(ctx context.Context, out []engine.ParquetFile) erro
 }
 
 func (b *build) publish(ctx context.Context, dir, table, attempt string, files []engine.ParquetFile) error {
-	_, err := b.j.Lake.Publish(ctx, dir, lake.Manifest{Layer: lake.Silver, Table: table, RunDate: b.d.String(), Attempt: attempt}, files)
-	if err != nil {
+	if _, err := layer.Publish(ctx, b.j.Lake, layer.Output{Dir: dir, Layer: lake.Silver, Table: table, RunDate: b.d, Attempt: attempt, Files: files}); err != nil {
 		return b.fail(err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/metalake/metalake/internal/deps"
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/layer"
 )
 
 // Job runs silver for one table and date. Lake, Engine and Contracts are required; Now
@@ -42,28 +43,19 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date, mode Mode) (*R
 	if mode != Incremental && mode != Full {
 		return nil, fmt.Errorf("silver %s %s: mode %q: use incremental or full", table, d, mode)
 	}
-	start := j.now()
+	task := layer.Task{Lake: j.Lake, Log: j.Log, Now: j.Now, Layer: lake.Silver, Table: table, RunDate: d,
+		Start: j.now(), Key: ReportKey(table, d)}
 	rep := &Report{Table: table, RunDate: d.String(), Mode: mode, Layouts: []string{},
 		CleaningStrategies: []StrategyCount{}, Metrics: map[string]any{}, Sections: map[string]map[string]any{}}
-	err := j.run(ctx, t, d, mode, rep, start)
-	if err != nil {
-		rep.Status = StatusFailed
-		rep.Error = err.Error()
-	} else {
-		rep.Status = StatusSuccess
-	}
-	end := j.now()
-	rep.ProcessingTime = isoTime(end)
-	rep.DurationS = float64(end.Sub(start).Milliseconds()) / 1000
-	if werr := j.Lake.PutJSON(context.WithoutCancel(ctx), ReportKey(table, d), rep); werr != nil && err == nil {
-		err = fmt.Errorf("silver %s %s: write report: %w", table, d, werr)
-	}
-	if err == nil {
-		j.log().Info("silver table done", "table", table, "run_date", d.String(), "mode", string(mode),
-			"input", rep.InputCount, "output", rep.OutputCount, "duplicates", rep.DuplicatesRemoved,
-			"dropped", rep.DroppedCount, "duration_s", rep.DurationS)
-	}
+	err := j.run(ctx, t, d, mode, rep, task.Start)
+	err = task.Finish(ctx, rep, err, "silver table done", "mode", string(mode), "input", rep.InputCount,
+		"output", rep.OutputCount, "duplicates", rep.DuplicatesRemoved, "dropped", rep.DroppedCount)
 	return rep, err
+}
+
+// Stamp records the outcome of the run (layer.Report).
+func (r *Report) Stamp(status, errText, processingTime string, durationS float64) {
+	r.Status, r.Error, r.ProcessingTime, r.DurationS = status, errText, processingTime, durationS
 }
 
 // run resolves the inputs (committed partitions only, run dates ≤ d), then computes and

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/layer"
 )
 
-// Report statuses.
+// Report statuses: every layer's (internal/layer).
 const (
-	StatusSuccess = "SUCCESS"
-	StatusFailed  = "FAILED"
+	StatusSuccess = layer.StatusSuccess
+	StatusFailed  = layer.StatusFailed
 )
 
 // Modes of a run.
@@ -187,4 +188,4 @@ func (e *AccountingError) Error() string {
 }
 func (e *AccountingError) Retryable() bool { return false }
 
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+func isoTime(t time.Time) string { return layer.ISOTime(t) }
