@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/metalake/metalake/internal/engine"
 	"github.com/metalake/metalake/internal/lake"
+	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/storage"
+	"github.com/metalake/metalake/internal/testlake"
 	"github.com/metalake/metalake/internal/testserver"
 )
 
@@ -57,5 +60,33 @@ func copyTree(t *testing.T, src, dst, prefix string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// runBoth runs the pipeline for days dates from start on lake a with DuckDB and on lake b with
+// sp (its surrounding tasks on DuckDB, as the CLI does), each date on both before the next;
+// any failure ends the test.
+func runBoth(t *testing.T, a, b *lake.Lake, duck, sp engine.Engine, start time.Time, days int) {
+	t.Helper()
+	ra, err := testlake.Runner(a, duck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := testlake.Runner(b, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb.Local = duck
+	for i := range days {
+		d := lake.DateOf(start.AddDate(0, 0, i))
+		for _, r := range []*pipeline.Runner{ra, rb} {
+			st, err := r.Run(t.Context(), d, pipeline.Options{})
+			if err != nil {
+				t.Fatalf("%s on %T: %v", d, r.Engine, err)
+			}
+			if st.Status != "success" {
+				t.Fatalf("%s on %T: %s", d, r.Engine, st.Status)
+			}
+		}
 	}
 }

@@ -15,8 +15,6 @@ import (
 
 	"github.com/metalake/metalake/internal/engine/spark"
 	"github.com/metalake/metalake/internal/engine/spark/sparktest"
-	"github.com/metalake/metalake/internal/lake"
-	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/synth"
 	"github.com/metalake/metalake/internal/testlake"
 )
@@ -47,27 +45,7 @@ func TestPipelineOnBothEngines(t *testing.T) {
 				t.Fatal(err)
 			}
 			copyTree(t, dirA, dirB, "raw")
-			ra, err := testlake.Runner(a, duck)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rb, err := testlake.Runner(b, sp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rb.Local = duck
-			for i := range days {
-				d := lake.DateOf(start.AddDate(0, 0, i))
-				for _, r := range []*pipeline.Runner{ra, rb} {
-					st, err := r.Run(ctx, d, pipeline.Options{})
-					if err != nil {
-						t.Fatalf("%s on %T: %v", d, r.Engine, err)
-					}
-					if st.Status != "success" {
-						t.Fatalf("%s on %T: %s", d, r.Engine, st.Status)
-					}
-				}
-			}
+			runBoth(t, a, b, duck, sp, start, days)
 			diffs, err := testlake.Compare(ctx, duck, a, b, []string{"bronze/", "silver/", "gold/"}, testlake.AuditColumns)
 			if err != nil {
 				t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"github.com/metalake/metalake/internal/engine/spark"
 	"github.com/metalake/metalake/internal/engine/spark/sparktest"
 	"github.com/metalake/metalake/internal/lake"
-	"github.com/metalake/metalake/internal/pipeline"
 	"github.com/metalake/metalake/internal/storage"
 	"github.com/metalake/metalake/internal/storage/s3test"
 	"github.com/metalake/metalake/internal/synth"
@@ -43,24 +42,7 @@ func TestSparkOnAnS3Lake(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp := sparktest.OpenWith(t, spark.Options{Lake: s3b, Conf: conf})
-	ra, err := testlake.Runner(a, duck)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := testlake.Runner(b, sp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb.Local = duck
-	for i := range days {
-		d := lake.DateOf(start.AddDate(0, 0, i))
-		for name, r := range map[string]*pipeline.Runner{"duckdb": ra, "spark on s3": rb} {
-			st, err := r.Run(ctx, d, pipeline.Options{})
-			if err != nil || st.Status != "success" {
-				t.Fatalf("%s %s: %v (%+v)", name, d, err, st)
-			}
-		}
-	}
+	runBoth(t, a, b, duck, sp, start, days)
 	diffs, err := testlake.Compare(ctx, duck, a, b, []string{"bronze/", "silver/", "gold/"}, testlake.AuditColumns)
 	if err != nil {
 		t.Fatal(err)
