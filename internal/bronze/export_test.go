@@ -8,3 +8,6 @@ func SetMaxLineBytes(n int64) (restore func()) {
 	maxLineBytes = n
 	return func() { maxLineBytes = old }
 }
+
+// LineBucket is the number of ordinals per bucket of the record-number map.
+const LineBucket = lineBucket

@@ -143,11 +143,12 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 	}
 	defer s.DropTemp(ctx, "rejected")
 
-	var shapedN, rejected, dups int64
-	if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM shaped", &shapedN); err != nil {
+	var rejected, dups int64
+	if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM rejected", &rejected); err != nil {
 		return nil, err
 	}
-	if err := s.QueryRow(ctx, "SELECT COUNT(*) FROM rejected", &rejected); err != nil {
+	validRel, shapedN, err := validRelation(ctx, s, materialised, rejected)
+	if err != nil {
 		return nil, err
 	}
 	if len(t.DedupKeys) > 0 {
@@ -176,7 +177,6 @@ func (j *Job) Run(ctx context.Context, table string, d lake.Date) (*Report, erro
 		return nil, err
 	}
 
-	validRel := "(SELECT * FROM judged WHERE __reject IS NULL AND NOT __dup)"
 	if err := j.metrics(ctx, s, t, v, rep, map[string]string{"valid": validRel, "shaped": "judged", "source": "src"}); err != nil {
 		return nil, fmt.Errorf("bronze %s %s: metrics: %w", table, d, err)
 	}
@@ -290,6 +290,34 @@ func judgedSQL(t contract.Table, order string) (query string, materialise bool) 
 		materialise = true
 	}
 	return fmt.Sprintf(`SELECT *, %s AS __dup FROM (SELECT s.*, COALESCE(s.__reason, %s) AS __reject FROM shaped s)`, dupExpr, ruleExpr), materialise
+}
+
+// validRelation returns the valid rows of judged (with its columns) and the number of shaped
+// rows; rejected is the number of rows in "rejected".
+//
+// A materialised judged holds every verdict: its valid rows are a filter. A judged view would
+// evaluate every rule and parse check a second time to find its NULL verdicts (0.4 of the valid
+// rows' 1.9 CPU s at 2 M users); instead they are the shaped rows whose record has no row in
+// rejected, a join with a hash table of the rejected ordinals. That is exactly the rows of NULL
+// verdict unless the shape gave one record several rows of which some were rejected and some
+// not (an explosion): the shaped rows are counted with the same join, and when those whose
+// record was rejected outnumber the rejected rows, the verdicts are evaluated again.
+func validRelation(ctx context.Context, s engine.Session, materialised bool, rejected int64) (rel string, shaped int64, err error) {
+	const verdicts = "(SELECT * FROM judged WHERE __reject IS NULL AND NOT __dup)"
+	if materialised {
+		err := s.QueryRow(ctx, "SELECT COUNT(*) FROM shaped", &shaped)
+		return verdicts, shaped, err
+	}
+	const rejectedOrds = "(SELECT DISTINCT __ord AS __rejected_ord FROM rejected) x ON x.__rejected_ord = s.__ord"
+	var matched int64
+	if err := s.QueryRow(ctx, "SELECT COUNT(*), COUNT(x.__rejected_ord) FROM shaped s LEFT JOIN "+rejectedOrds, &shaped, &matched); err != nil {
+		return "", 0, err
+	}
+	if matched != rejected {
+		return verdicts, shaped, nil
+	}
+	return "(SELECT s.*, CAST(NULL AS STRING) AS __reject, false AS __dup FROM shaped s LEFT JOIN " + rejectedOrds +
+		" WHERE x.__rejected_ord IS NULL)", shaped, nil
 }
 
 // detect finds the variant whose primary raw file exists and whose header it matches.

@@ -3,8 +3,11 @@ package bronze_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/metalake/metalake/internal/bronze"
 )
 
 // TestSourceLinesCountRecords: line numbers are record numbers (header = 1) that stay right
@@ -97,21 +100,61 @@ func TestLookupRejectsCarryTheFieldsTheContractReads(t *testing.T) {
 	}
 }
 
-// TestSourceLinesAfterBrokenRecordsAtABucketEdge: record numbers come from a map kept per
-// bucket of 4,096 ordinals; two consecutive broken records just before a bucket's first
-// ordinal must both shift the records of that bucket (they once shifted them by one).
-func TestSourceLinesAfterBrokenRecordsAtABucketEdge(t *testing.T) {
+// TestSourceLinesAroundBrokenRecords: record numbers come from a map of segments kept per
+// bucket of ordinals (rawread.go, lineMapSQL). Broken records first in the file, in runs, on
+// either side of a bucket's first ordinal, scattered, and last in the file (or not) must shift
+// every later record by exactly their number (two consecutive ones before a bucket's first
+// ordinal once shifted it by one).
+func TestSourceLinesAroundBrokenRecords(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	body := usersHeader + goodUsers(0, 4094) + // records 2..4095, ordinals 0..4093
-		"U9990,x,y,z,w\n" + "U9991,x,y,z,w\n" + // 4096, 4097: structural (before ordinal 4094)
-		goodUsers(5000, 10) // records 4098..4107, ordinals 4094..4103 (4096 opens bucket 1)
-	f.putRaw(t, "users", "2024-01-01", body)
-	if _, err := f.job.Run(context.Background(), "users", mustDate(t, "2024-01-01")); err != nil {
-		t.Fatal(err)
-	}
-	rows := f.query(t, "bronze/users/run_date=2024-01-01/", "SELECT user_id, source_line FROM t WHERE user_id IN ('U4093', 'U5000', 'U5002', 'U5009') ORDER BY 1")
-	if got := fmt.Sprint(rows); got != "[map[source_line:4095 user_id:U4093] map[source_line:4098 user_id:U5000] map[source_line:4100 user_id:U5002] map[source_line:4107 user_id:U5009]]" {
-		t.Errorf("valid rows %s", got)
+	b := bronze.LineBucket
+	for _, trailing := range []int{0, 2} {
+		t.Run(fmt.Sprintf("trailing=%d", trailing), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			broken := map[int]int{0: 1, b - 1: 1, b: 2, b + 1: 1, 2 * b: 3, 2*b + 5: 1, 3*b - 1: 2} // valid ordinal → broken records before it
+			rnd := rand.New(rand.NewPCG(1, 2))
+			var body strings.Builder
+			body.WriteString(usersHeader)
+			line, valid, brokenLines := 2, 0, []int{}
+			addBroken := func(n int) {
+				for ; n > 0; n-- {
+					fmt.Fprintf(&body, "B%d,x,y,z,w\n", line)
+					brokenLines = append(brokenLines, line)
+					line++
+				}
+			}
+			for ord := 0; ord < 4*b+37; ord++ { // the last bucket is not full
+				n := broken[ord]
+				if rnd.IntN(50) == 0 {
+					n++
+				}
+				addBroken(n)
+				fmt.Fprintf(&body, "U%d,user%d,2024-01-01 10:00:00,VN\n", line, ord)
+				line++
+				valid++
+			}
+			addBroken(trailing)
+			f.putRaw(t, "users", "2024-01-01", body.String())
+			rep, err := f.job.Run(context.Background(), "users", mustDate(t, "2024-01-01"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OutputCount != int64(valid) || rep.RejectCount != int64(len(brokenLines)) {
+				t.Fatalf("output %d, rejects %d; want %d, %d", rep.OutputCount, rep.RejectCount, valid, len(brokenLines))
+			}
+			rows := f.query(t, "bronze/users/run_date=2024-01-01/", "SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE source_line <> CAST(substr(user_id, 2) AS BIGINT)) AS wrong FROM t")
+			if got := fmt.Sprint(rows); got != fmt.Sprintf("[map[n:%d wrong:0]]", valid) {
+				t.Errorf("valid rows: %s", got)
+			}
+			rej := f.query(t, "bronze/_rejects/users/run_date=2024-01-01/", "SELECT source_line FROM t ORDER BY 1")
+			var got []int
+			for _, r := range rej {
+				got = append(got, int(num(t, r["source_line"])))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(brokenLines) {
+				t.Errorf("structural rejects at lines %v, want %v", got, brokenLines)
+			}
+		})
 	}
 }

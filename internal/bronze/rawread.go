@@ -74,8 +74,8 @@ func (r *duckReader) read(ctx context.Context, s engine.Session, l *loaded, path
 	}
 	// Record numbers: rowid counts well-formed records only; every structural reject before a
 	// record shifts it by one. The map is applied only where a line is written (lineSQL), as
-	// an equality join on a bucket of ordinals: an ASOF join carrying every column cost more
-	// than the parse itself at 25 M rows.
+	// an equality join on a bucket of ordinals (lineMapSQL): an ASOF join carrying every column
+	// cost more than the parse itself at 25 M rows.
 	if l.structural > 0 {
 		r.lineMap = "lines_" + l.name
 		return s.Temp(ctx, r.lineMap, lineMapSQL(r.raw, r.rej), true)
@@ -202,7 +202,7 @@ func (r *duckReader) lineSQL(alias string) (expr, join string) {
 	if r.lineMap == "" {
 		return alias + ".__ord + 2", ""
 	}
-	return lineFromBuckets(alias, alias+"_lm"), fmt.Sprintf(" JOIN %s %s_lm ON %s", r.lineMap, alias, bucketOf(alias, alias+"_lm"))
+	return fmt.Sprintf("%[1]s.__ord + 2 + %[1]s_lm.off", alias), fmt.Sprintf(" JOIN %s %s_lm ON %s", r.lineMap, alias, segmentOf(alias, alias+"_lm"))
 }
 
 // structuralRejectsSQL: DuckDB reports one reject per error, several for one record at times,
@@ -282,31 +282,34 @@ func matchedRejectsSQL(rej, side string) string {
 	return fmt.Sprintf("SELECT COUNT(DISTINCT r.line) FROM %s r JOIN %s s ON r.line = s.line", rej, replacedLinesSQL(side))
 }
 
-// lineBucket is the size of the ordinal ranges of the record-number map.
-const lineBucket = 4096
+// lineBucket is the size of the ordinal ranges the record-number map is keyed by.
+const lineBucket = 256
 
-// lineMapSQL is the record-number map of raw table raw and its reject table rej: one row per bucket of lineBucket record ordinals, holding
-// the number of structural rejects before the bucket (base) and the positions of those inside
-// it (vbs, as "well-formed records before the reject"). A record's line is then
-// ordinal + 2 + base + |{v in vbs : v <= ordinal}|: an equality join on a small table.
-// base is a running sum of the per-bucket counts, so consecutive broken records (equal
-// positions) all count.
+// lineMapSQL is the record-number map of raw table raw and its reject table rej: the ordinals
+// cut into segments [lo, hi) over which the number of structural rejects before a record (off)
+// is constant, cut also at every multiple of lineBucket so that a segment lies in one bucket
+// (b). A record's line is then ordinal + 2 + off, found by an equality join on its bucket that
+// checks the bucket's few segments (one, plus one per structural reject in it). A reject's
+// position is the number of well-formed records before it (valid_before); consecutive broken
+// records share one and all count. (Before: one row per bucket of 4,096 ordinals with the list
+// of its positions, counted by a lambda per row — three times the join's cost.)
 func lineMapSQL(raw, rej string) string {
 	return fmt.Sprintf(`WITH per AS (
-  SELECT valid_before // %[3]d AS b, COUNT(*) AS n, list(valid_before ORDER BY valid_before) AS vbs
+  SELECT valid_before AS pos, COUNT(*) AS n
   FROM (SELECT CAST(line AS BIGINT) - 2 - (ROW_NUMBER() OVER (ORDER BY line) - 1) AS valid_before
         FROM (SELECT DISTINCT line FROM %[2]s))
-  GROUP BY 1)
-SELECT b.range AS b,
-       CAST(COALESCE(SUM(per.n) OVER (ORDER BY b.range ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS base,
-       COALESCE(per.vbs, []) AS vbs
-FROM range(0, (SELECT COUNT(*) FROM %[1]s) // %[3]d + 1) b LEFT JOIN per ON per.b = b.range`, raw, rej, lineBucket)
+  GROUP BY 1),
+cuts AS (
+  SELECT pos, SUM(n) AS n FROM (
+    SELECT range * %[3]d AS pos, 0 AS n FROM range(0, (SELECT COUNT(*) FROM %[1]s) // %[3]d + 1)
+    UNION ALL SELECT pos, n FROM per)
+  GROUP BY pos)
+SELECT pos // %[3]d AS b, pos AS lo, COALESCE(LEAD(pos) OVER (ORDER BY pos), (pos // %[3]d + 1) * %[3]d) AS hi,
+       CAST(SUM(n) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS off
+FROM cuts`, raw, rej, lineBucket)
 }
 
-func bucketOf(rows, m string) string {
-	return fmt.Sprintf("%s.b = %s.__ord // %d", m, rows, lineBucket)
-}
-
-func lineFromBuckets(rows, m string) string {
-	return fmt.Sprintf("%[1]s.__ord + 2 + %[2]s.base + len(list_filter(%[2]s.vbs, x -> x <= %[1]s.__ord))", rows, m)
+// segmentOf is the join condition of rows' ordinal (__ord) to its segment in map m.
+func segmentOf(rows, m string) string {
+	return fmt.Sprintf("%[2]s.b = %[1]s.__ord // %[3]d AND %[1]s.__ord >= %[2]s.lo AND %[1]s.__ord < %[2]s.hi", rows, m, lineBucket)
 }
