@@ -7,10 +7,10 @@
 // session runs with the session time zone UTC and TIMESTAMP meaning TIMESTAMP_NTZ, so a
 // TIMESTAMP is a wall-clock value as it is in DuckDB and in the lake's Parquet files.
 //
-// Spark reads and writes files itself. Here the lake is local to the server (a test server,
-// or a single-machine Spark): inputs are local paths (Engine.Input) and WriteParquet writes
-// into the engine's local work directory, from which the lake publishes. On a cluster the
-// inputs would be the lake's own URIs (s3a://…) and the work directory a shared location.
+// Spark reads and writes files itself. Given the lake (Options.Lake) it reads committed
+// objects at their addresses (s3a://… for S3, the path for a local lake) and writes each output
+// into its lake folder for the manifest to commit (place.go); without one, inputs are local
+// copies and outputs go to the local work directory, which the server must then share.
 //
 // Values come back as engine.Session documents them: int64 for every integer width, float64
 // for FLOAT, DOUBLE and DECIMAL (a DECIMAL is converted to the nearest float64: Spark's exact

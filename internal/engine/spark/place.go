@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 )
 
@@ -17,9 +17,9 @@ import (
 // removes: a local directory under the work directory (which the server must share), or a
 // folder of the lake when the server reaches the lake itself (Options.Lake).
 type place struct {
-	uri    string         // what the server writes to and reads from
-	b      storage.Bucket // the lake, or nil for a local directory (uri is then its path)
-	prefix string         // the folder's key in b, ending in "/"
+	uri    string     // what the server writes to and reads from
+	lk     *lake.Lake // the lake, or nil for a local directory (uri is then its path)
+	prefix string     // the folder's key in the lake, ending in "/"
 }
 
 // stagedPrefix starts the name of every folder a write or a snapshot gets in the lake: the
@@ -40,11 +40,11 @@ func (e *Engine) newPlace(dir, kind string) (place, error) {
 	if e.lake != nil && dir != "" {
 		prefix := strings.TrimSuffix(dir, "/") + "/" + stagedPrefix + kind + "-" + randomID() + "/"
 		// A folder is addressed as the object named like it (keys never end in "/").
-		uri, ok := storage.Locate(e.lake, strings.TrimSuffix(prefix, "/"))
+		uri, ok := storage.Locate(e.lake.B, strings.TrimSuffix(prefix, "/"))
 		if !ok {
-			return place{}, fmt.Errorf("engine: the lake %s has no address for %s", e.lake.Name(), prefix)
+			return place{}, fmt.Errorf("engine: the lake %s has no address for %s", e.lake.B.Name(), prefix)
 		}
-		return place{uri: serverURI(uri), b: e.lake, prefix: prefix}, nil
+		return place{uri: serverURI(uri), lk: e.lake, prefix: prefix}, nil
 	}
 	local, err := e.TempDir(kind)
 	if err != nil {
@@ -66,7 +66,7 @@ func (e *Engine) snapshotPlace() (place, error) {
 // file is the address of the place's file name (what the server reads) and its key in the
 // lake ("" for a local directory).
 func (p place) file(name string) (uri, key string) {
-	if p.b == nil {
+	if p.lk == nil {
 		return filepath.Join(p.uri, name), ""
 	}
 	return strings.TrimSuffix(p.uri, "/") + "/" + name, p.prefix + name
@@ -81,7 +81,7 @@ type entry struct {
 // list returns the files directly in the place whose names satisfy keep, in name order.
 func (p place) list(ctx context.Context, keep func(name string) bool) ([]entry, error) {
 	var out []entry
-	if p.b == nil {
+	if p.lk == nil {
 		ents, err := os.ReadDir(p.uri)
 		if err != nil {
 			return nil, fmt.Errorf("engine: list parquet output: %w", err)
@@ -98,57 +98,33 @@ func (p place) list(ctx context.Context, keep func(name string) bool) ([]entry, 
 		}
 		return out, nil
 	}
-	var keys []string
-	err := p.b.Iter(ctx, p.prefix, func(key string) error {
-		if name := strings.TrimPrefix(key, p.prefix); !strings.HasSuffix(name, "/") && keep(name) {
-			keys = append(keys, key)
-		}
-		return nil
-	})
+	objs, err := p.lk.Objects(ctx, p.prefix)
 	if err != nil {
 		return nil, fmt.Errorf("engine: list parquet output %s: %w", p.uri, err)
 	}
-	for _, key := range keys {
-		a, err := p.b.Attributes(ctx, key)
-		if err != nil {
-			return nil, fmt.Errorf("engine: parquet output: %w", err)
+	for _, o := range objs {
+		if name := strings.TrimPrefix(o.Key, p.prefix); !strings.Contains(name, "/") && keep(name) {
+			out = append(out, entry{name, o.Size})
 		}
-		out = append(out, entry{path.Base(key), a.Size})
 	}
 	return out, nil
 }
 
 // remove deletes the file name of the place.
 func (p place) remove(ctx context.Context, name string) error {
-	if p.b == nil {
+	if p.lk == nil {
 		return os.Remove(filepath.Join(p.uri, name))
 	}
-	return p.b.Delete(ctx, p.prefix+name)
+	return p.lk.B.Delete(ctx, p.prefix+name)
 }
 
 // removeAll deletes the place and everything in it.
 func (p place) removeAll(ctx context.Context) error {
-	if p.b == nil {
+	if p.lk == nil {
 		return os.RemoveAll(p.uri)
 	}
-	return removePrefix(ctx, p.b, p.prefix)
-}
-
-// removePrefix deletes every object under prefix.
-func removePrefix(ctx context.Context, b storage.Bucket, prefix string) error {
-	var keys []string
-	if err := b.Iter(ctx, prefix, func(key string) error {
-		keys = append(keys, key)
-		return nil
-	}, storage.WithRecursive()); err != nil {
-		return err
-	}
-	for _, key := range keys {
-		if err := b.Delete(ctx, key); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := p.lk.Remove(ctx, p.prefix, nil)
+	return err
 }
 
 // serverURI is the address the server reads a lake object by: s3a:// (Hadoop's S3 connector)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/metalake/metalake/internal/engine"
+	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
 )
 
@@ -57,7 +58,7 @@ func (o Options) Validate() error {
 type Engine struct {
 	log  *slog.Logger
 	ch   sharedChannel
-	lake storage.Bucket    // Options.Lake when the server reaches it, else nil
+	lake *lake.Lake        // Options.Lake when the server reaches it, else nil
 	conf map[string]string // Options.Conf
 	*engine.WorkDir
 }
@@ -85,7 +86,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	e := &Engine{log: log, ch: ch, WorkDir: work, conf: opts.Conf}
 	if opts.Lake != nil {
 		if _, ok := storage.Locate(opts.Lake, "x"); ok {
-			e.lake = opts.Lake
+			e.lake = lake.New(opts.Lake)
 		}
 	}
 	e.releaseOrphans(ctx, opts.WorkDir)
@@ -138,7 +139,7 @@ func (e *Engine) releaseOrphans(ctx context.Context, parent string) {
 			os.Remove(filepath.Join(dir, sessionsDir, id.Name()))
 		}
 		if e.lake != nil {
-			if err := removePrefix(ctx, e.lake, scratchDir(dir)); err != nil {
+			if _, err := e.lake.Remove(ctx, scratchDir(dir), nil); err != nil {
 				e.log.Warn("remove the spark snapshots of a dead process", "work_dir", filepath.Base(dir), "err", err)
 			}
 		}
@@ -152,7 +153,7 @@ func (e *Engine) Close() error {
 	if e.lake != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		scratch = removePrefix(ctx, e.lake, scratchDir(e.Path()))
+		_, scratch = e.lake.Remove(ctx, scratchDir(e.Path()), nil)
 	}
 	return errors.Join(e.ch.conn.Close(), scratch, e.Remove())
 }
