@@ -178,15 +178,22 @@ merged AS (
          {{range .Type1}}h.n_{{.}}, {{end}}h.last_obs_new
   FROM hits h
   WHERE h.status = 'new'
+),
+-- The numbering sorts only (key, start) of the versions without a key, which then join back:
+-- sorting whole rows costs twice as much (and spills at 25 M keys, when every key is new). A
+-- key's versions start at different times, so (k, s) names one version.
+numbered AS (
+  SELECT m.k, m.s, {{.HW}} + ROW_NUMBER() OVER (ORDER BY m.k, m.s) AS sk
+  FROM merged m
+  WHERE m.sk IS NULL
 )
 SELECT m.k,
-       CASE WHEN m.sk IS NULL
-            THEN {{.HW}} + ROW_NUMBER() OVER (PARTITION BY CASE WHEN m.sk IS NULL THEN 0 ELSE 1 END ORDER BY m.k, m.s)
-            ELSE m.sk END AS sk,
+       COALESCE(m.sk, n.sk) AS sk,
        {{cols "m.v_" .Tracked}},
        m.s, m.e,
        {{range .Type1}}m.n_{{.}}, {{end}}m.last_obs_new
 FROM merged m
+LEFT JOIN numbered n ON n.k = m.k AND n.s = m.s
 {{end}}
 
 {{define "dim"}}
