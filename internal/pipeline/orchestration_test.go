@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,22 @@ func rawPath(t *testing.T, r *pipeline.Runner, table string, d lake.Date) string
 		t.Fatalf("no raw %s for %s", table, d)
 	}
 	return p
+}
+
+// renameUser renames the first user of a raw users file, a change that reaches silver.
+func renameUser(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	fields := strings.SplitN(lines[1], ",", 3)
+	fields[1] = "renamed_by_test"
+	lines[1] = strings.Join(fields, ",")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestTransientFailureIsRetried(t *testing.T) {
@@ -142,10 +159,67 @@ func TestCircuitBreakerIsNotRetriedAndResumeRerunsOnlyWhatFailed(t *testing.T) {
 	}
 }
 
+// dying stops writing once dead is set, as a killed process would: nothing more lands.
+type dying struct {
+	storage.Bucket
+	dead atomic.Bool
+}
+
+func (b *dying) Upload(ctx context.Context, name string, r io.Reader) error {
+	if b.dead.Load() {
+		return errors.New("killed")
+	}
+	return b.Bucket.Upload(ctx, name, r)
+}
+
+func (b *dying) Delete(ctx context.Context, name string) error {
+	if b.dead.Load() {
+		return errors.New("killed")
+	}
+	return b.Bucket.Delete(ctx, name)
+}
+
+// TestDailyRunRecordsNoFingerprint: dates run in order, each the newest, as the daily run does
+// (and a forced rerun of the newest date): nothing can go stale, so no fingerprint is computed
+// or recorded, and every run succeeds.
+func TestDailyRunRecordsNoFingerprint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 2)
+	runs := []struct {
+		d lake.Date
+		o pipeline.Options
+	}{{dates[0], pipeline.Options{}}, {dates[1], pipeline.Options{}}, {dates[1], pipeline.Options{Force: true}}}
+	for _, run := range runs {
+		st, err := r.Run(ctx, run.d, run.o)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", run.d, run.o, err)
+		}
+		saved, _, err := pipeline.LoadState(ctx, r.Lake, run.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Status != pipeline.StatusSuccess || len(st.Fingerprint) != 0 || len(saved.Fingerprint) != 0 || len(st.MarkedStale) != 0 {
+			t.Errorf("%s %+v: %s, fingerprint %v (saved %v), marked stale %v; want success without a fingerprint",
+				run.d, run.o, st.Status, st.Fingerprint, saved.Fingerprint, st.MarkedStale)
+		}
+	}
+	if st, _, _ := pipeline.LoadState(ctx, r.Lake, dates[0]); st.Stale {
+		t.Errorf("%s stale after runs of the newest date: %s", dates[0], st.StaleReason)
+	}
+}
+
+// TestRerunThatChangesOutputsMarksLaterDatesStale: an identical rerun of an older date marks
+// nothing; a rerun that changes its outputs marks every later successful date stale — also when
+// that rerun is killed after it overwrote silver and then resumed, since the fingerprint of the
+// outputs from before the rerun was saved with its first state.
 func TestRerunThatChangesOutputsMarksLaterDatesStale(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	r, dates := newRunner(t, 3)
+	path := rawPath(t, r, "users", dates[0])
+	dy := &dying{Bucket: r.Lake.B}
+	r.Lake = lake.New(dy)
 	for _, d := range dates {
 		if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
 			t.Fatal(err)
@@ -156,24 +230,45 @@ func TestRerunThatChangesOutputsMarksLaterDatesStale(t *testing.T) {
 	if err != nil || len(st.MarkedStale) != 0 {
 		t.Fatalf("identical rerun marked %v stale (%v)", st.MarkedStale, err)
 	}
-	// Rename a user on day 1 and rerun it: days 2 and 3 are stale.
-	path := rawPath(t, r, "users", dates[0])
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(string(b), "\n")
-	fields := strings.SplitN(lines[1], ",", 3)
-	fields[1] = "renamed_by_test"
-	lines[1] = strings.Join(fields, ",")
-	os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
-	st, err = r.Run(ctx, dates[0], pipeline.Options{Force: true})
+	if len(st.Fingerprint) == 0 {
+		t.Errorf("rerun of %s with a later successful date recorded no fingerprint", dates[1])
+	}
+	// Rename a user on day 1 and rerun it, killed once silver is committed (when gold starts).
+	renameUser(t, path)
+	killCtx, kill := context.WithCancel(ctx)
+	defer kill()
+	r.Observe = func(_ lake.Date, res dag.Result) {
+		if strings.HasPrefix(res.ID, "gold_") && res.Status == dag.Running {
+			dy.dead.Store(true)
+			kill()
+		}
+	}
+	if _, err := r.Run(killCtx, dates[0], pipeline.Options{Force: true}); err == nil {
+		t.Fatal("the killed rerun succeeded")
+	}
+	r.Observe = nil
+	dy.dead.Store(false)
+	killed, _, err := pipeline.LoadState(ctx, r.Lake, dates[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if killed.Status != pipeline.StatusRunning || taskState(killed, "silver_users").Status != dag.Success || len(killed.Fingerprint) == 0 {
+		t.Fatalf("precondition: the killed attempt should have left a running state with silver_users done and the earlier fingerprint: %s, silver_users %s, fingerprint %v",
+			killed.Status, taskState(killed, "silver_users").Status, killed.Fingerprint)
+	}
+	st, err = r.Run(ctx, dates[0], pipeline.Options{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts := taskState(st, "silver_users"); !ts.StartedAt.Equal(*taskState(killed, "silver_users").StartedAt) {
+		t.Errorf("resume reran silver_users: %+v", ts)
 	}
 	if len(st.MarkedStale) != 2 {
 		t.Fatalf("marked stale: %v, want the two later dates", st.MarkedStale)
 	}
 	for _, d := range dates[1:] {
 		later, _, _ := pipeline.LoadState(ctx, r.Lake, d)
-		if !later.Stale || !strings.Contains(later.StaleReason, "--force") || !summary(t, r, d).Stale {
+		if !later.Stale || !strings.Contains(later.StaleReason, "outputs changed") || !strings.Contains(later.StaleReason, "--force") || !summary(t, r, d).Stale {
 			t.Errorf("%s: stale %v %q summary %v", d, later.Stale, later.StaleReason, summary(t, r, d).Stale)
 		}
 	}
@@ -188,6 +283,35 @@ func TestRerunThatChangesOutputsMarksLaterDatesStale(t *testing.T) {
 	}
 }
 
+// TestRerunOverMissingOutputsMarksLaterDatesStale: when an older date is rerun while one of
+// its partitions is missing, what the later dates were computed from cannot be fingerprinted.
+// Even though the rerun restores the same content, the later dates are marked stale, saying
+// which table could not be read — never a change left unnoticed.
+func TestRerunOverMissingOutputsMarksLaterDatesStale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 2)
+	for _, d := range dates {
+		if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Lake.Withdraw(ctx, lake.PartitionDir(lake.Silver, "users", dates[0])); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Run(ctx, dates[0], pipeline.Options{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, _, _ := pipeline.LoadState(ctx, r.Lake, dates[1])
+	if !slices.Equal(st.MarkedStale, []string{dates[1].String()}) || !later.Stale || !strings.Contains(later.StaleReason, "could not all be read (silver.users)") {
+		t.Errorf("marked stale %v; %s stale %v %q; want it stale because silver.users could not be read", st.MarkedStale, dates[1], later.Stale, later.StaleReason)
+	}
+	if st.Fingerprint["silver.users"] == "" || st.Fingerprint["silver.users"] == "unknown" {
+		t.Errorf("fingerprint after the rerun %v, want the restored silver.users", st.Fingerprint)
+	}
+}
+
 func TestFullSilverRecoversAMissingPreviousPartition(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -197,7 +321,10 @@ func TestFullSilverRecoversAMissingPreviousPartition(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before, _, _ := pipeline.LoadState(ctx, r.Lake, dates[1])
+	before, err := r.Fingerprint(ctx, dates[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Day 1's silver users partition is lost.
 	if err := r.Lake.Withdraw(ctx, lake.PartitionDir(lake.Silver, "users", dates[0])); err != nil {
 		t.Fatal(err)
@@ -206,13 +333,16 @@ func TestFullSilverRecoversAMissingPreviousPartition(t *testing.T) {
 		t.Fatalf("incremental silver without its previous partition: %v", err)
 	}
 	r.SilverFull = true
-	after, err := r.Run(ctx, dates[1], pipeline.Options{Force: true})
+	if _, err := r.Run(ctx, dates[1], pipeline.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := r.Fingerprint(ctx, dates[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Full recomputation gives the same silver as the incremental run did.
-	if before.Fingerprint["silver.users"] == "" || after.Fingerprint["silver.users"] != before.Fingerprint["silver.users"] {
-		t.Errorf("full silver users %q, incremental %q", after.Fingerprint["silver.users"], before.Fingerprint["silver.users"])
+	if before["silver.users"] == "" || after["silver.users"] != before["silver.users"] {
+		t.Errorf("full silver users %q, incremental %q", after["silver.users"], before["silver.users"])
 	}
 }
 
@@ -267,36 +397,51 @@ func (f *failingReads) Get(ctx context.Context, name string) (io.ReadCloser, err
 	return f.Bucket.Get(ctx, name)
 }
 
-// TestFailedStaleCheckIsResumable: when every task succeeded but the final stale check could
-// not read the outputs, the date is failed (not left running, nor called a success), and
-// --resume finishes it without rerunning a task.
+// TestFailedStaleCheckIsResumable: a rerun of an older date changes its outputs; every task
+// succeeds but the final stale check cannot read them. The date is failed (not left running,
+// nor called a success), keeping the fingerprint of its outputs from before the rerun, and
+// --resume finishes it without rerunning a task: it marks the later date stale.
 func TestFailedStaleCheckIsResumable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	r, dates := newRunner(t, 1)
+	r, dates := newRunner(t, 2)
 	d := dates[0]
+	path := rawPath(t, r, "users", d)
 	fr := &failingReads{Bucket: r.Lake.B, key: lake.PartitionDir(lake.Silver, "users", d) + lake.ManifestName}
 	r.Lake = lake.New(fr)
+	// The stale check runs only when a later date succeeded.
+	for _, d := range dates {
+		if _, err := r.Run(ctx, d, pipeline.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renameUser(t, path)
 	r.Observe = func(_ lake.Date, res dag.Result) {
 		if res.ID == "notify" && res.Status == dag.Success {
 			fr.on.Store(true) // the DAG is done: only the stale check reads after this
 		}
 	}
-	first, err := r.Run(ctx, d, pipeline.Options{})
+	first, err := r.Run(ctx, d, pipeline.Options{Force: true})
 	if err == nil || !strings.Contains(err.Error(), "stale check") {
 		t.Fatalf("run whose stale check cannot read: %v, want a stale check error", err)
 	}
-	if st, _, _ := pipeline.LoadState(ctx, r.Lake, d); st.Status != pipeline.StatusFailed || !strings.Contains(st.Error, "stale check") {
-		t.Errorf("state after the failed stale check: %s %q, want failed with the cause", st.Status, st.Error)
-	}
 	fr.on.Store(false)
 	r.Observe = nil
+	if st, _, _ := pipeline.LoadState(ctx, r.Lake, d); st.Status != pipeline.StatusFailed || !strings.Contains(st.Error, "stale check") || len(st.Fingerprint) == 0 {
+		t.Errorf("state after the failed stale check: %s %q, fingerprint %v; want failed with the cause and the earlier fingerprint", st.Status, st.Error, st.Fingerprint)
+	}
+	if later, _, _ := pipeline.LoadState(ctx, r.Lake, dates[1]); later.Stale {
+		t.Errorf("%s marked stale by a failed stale check", dates[1])
+	}
 	second, err := r.Run(ctx, d, pipeline.Options{Resume: true})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	if second.Status != pipeline.StatusSuccess || second.Error != "" || len(second.Fingerprint) == 0 {
 		t.Errorf("state after resume: %s %q, fingerprint %v", second.Status, second.Error, second.Fingerprint)
+	}
+	if later, _, _ := pipeline.LoadState(ctx, r.Lake, dates[1]); !later.Stale || !slices.Equal(second.MarkedStale, []string{dates[1].String()}) {
+		t.Errorf("after resume: %s stale %v, marked stale %v; want the later date stale", dates[1], later.Stale, second.MarkedStale)
 	}
 	for _, id := range []string{"bronze_users", "silver_users", "gold_dim_user"} {
 		if a, b := taskState(first, id), taskState(second, id); !b.StartedAt.Equal(*a.StartedAt) || b.Attempts != a.Attempts {

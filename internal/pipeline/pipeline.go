@@ -140,10 +140,14 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 	if err != nil {
 		return RunState{}, err
 	}
-	// The fingerprint of the date's last finished outputs is carried until this attempt
-	// computes its own, so an attempt that dies and is resumed still tells whether it changed
-	// them (and marks later dates stale).
-	st := RunState{RunDate: d.String(), Status: StatusRunning, StartedAt: r.now().UTC(), Fingerprint: prev.Fingerprint}
+	// A rerun of a date that later dates were computed from fingerprints its outputs before
+	// changing them (nil for the newest date: nothing can go stale). The first saved state
+	// keeps it, so an attempt that dies and is resumed still tells whether it changed them.
+	before, err := r.beforeFingerprint(ctx, d, prev, ok)
+	if err != nil {
+		return RunState{}, fmt.Errorf("run %s: fingerprint the outputs before the rerun: %w", d, err)
+	}
+	st := RunState{RunDate: d.String(), Status: StatusRunning, StartedAt: r.now().UTC(), Fingerprint: before}
 	for _, id := range g.IDs() {
 		ts := TaskState{Task: id, Status: dag.Pending}
 		if done[id] {
@@ -195,8 +199,10 @@ func (r *Runner) Run(ctx context.Context, d lake.Date, o Options) (RunState, err
 		}
 	}
 	var staleErr error
-	if st.Status == StatusSuccess {
-		if err := r.markStale(ctx, d, prev, ok, &st); err != nil {
+	// Only a rerun that later successful dates were computed from has a fingerprint to
+	// compare with (see beforeFingerprint); the daily run of the newest date skips this.
+	if st.Status == StatusSuccess && len(before) > 0 {
+		if err := r.markStale(ctx, d, before, &st); err != nil {
 			// The outputs are committed but later dates may not be marked: the date is not
 			// done. --resume reruns no task, only this check.
 			staleErr = fmt.Errorf("run %s: stale check: %w", d, err)

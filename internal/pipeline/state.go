@@ -51,7 +51,11 @@ type RunState struct {
 	// MarkedStale lists the later dates this run made stale.
 	MarkedStale []string `json:"marked_stale,omitempty"`
 	// Fingerprint summarises the business content of the date's outputs ("rows:hash" per
-	// table), to tell whether a rerun changed them.
+	// table, see Runner.Fingerprint), to tell whether a rerun changed them. It is recorded only
+	// by a rerun of a date that later successful dates were computed from: while the rerun
+	// runs (or after it failed), the outputs from before it, which the later dates were
+	// computed from ("unknown" for a table that could not be read); once it succeeded, its new
+	// outputs. Empty otherwise — the daily run of the newest date computes none.
 	Fingerprint map[string]string `json:"fingerprint,omitempty"`
 }
 

@@ -196,7 +196,7 @@ func TestNextRunAfterVacuumEqualsUnvacuumed(t *testing.T) {
 
 	ref, _, _ := newLake(t)
 	var wg sync.WaitGroup
-	states := make([]pipeline.RunState, 2)
+	fps := make([]map[string]string, 2)
 	errs := make([]error, 2)
 	for i, l := range []*lake.Lake{lk, ref} {
 		wg.Add(1)
@@ -204,7 +204,10 @@ func TestNextRunAfterVacuumEqualsUnvacuumed(t *testing.T) {
 			defer wg.Done()
 			r, err := runner(l)
 			if err == nil {
-				states[i], err = r.Run(ctx, date(5), pipeline.Options{})
+				_, err = r.Run(ctx, date(5), pipeline.Options{})
+			}
+			if err == nil {
+				fps[i], err = r.Fingerprint(ctx, date(5))
 			}
 			errs[i] = err
 		}()
@@ -213,7 +216,7 @@ func TestNextRunAfterVacuumEqualsUnvacuumed(t *testing.T) {
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("next run: vacuumed lake %v; unvacuumed lake %v", errs[0], errs[1])
 	}
-	got, want := states[0].Fingerprint, states[1].Fingerprint
+	got, want := fps[0], fps[1]
 	if len(want) < 9 {
 		t.Fatalf("fingerprint %v: want every silver table and gold fact", want)
 	}
