@@ -266,9 +266,12 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 		return 0, err
 	}
 	// versions is kept too: the changed keys' versions are few, and the write then reads them
-	// instead of merging them while it streams millions of carried rows.
-	for _, step := range []struct{ name, kind string }{{"pieces", "VIEW"}, {"versions", kept}} {
-		q, err := b.j.render("scd2", step.name, data)
+	// instead of merging them while it streams millions of carried rows. merged_versions (block
+	// "merged") stays a view: versions reads it twice, to number and to join the numbers back.
+	for _, step := range []struct{ block, name, kind string }{
+		{"pieces", "pieces", "VIEW"}, {"merged", "merged_versions", "VIEW"}, {"versions", "versions", kept},
+	} {
+		q, err := b.j.render("scd2", step.block, data)
 		if err != nil {
 			return 0, b.wrap(err)
 		}

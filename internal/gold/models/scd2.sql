@@ -6,7 +6,8 @@
 -- end of time. Every version of a key shares its Type 1 values and last_observed_date (the
 -- latest processed run date on which silver showed the key).
 --
--- Built in this order: past, seen, hits, (next_obs), pieces, versions, dim. silver(D) meets the
+-- Built in this order: past, seen, hits, (next_obs), pieces, merged (as merged_versions),
+-- versions, dim. silver(D) meets the
 -- committed versions once, in seen: one narrow row per observed key (status, Type 1 values,
 -- last_observed_date), whole only for the few keys whose versions change (hits); the cutting
 -- and merging reads hits and past alone. The write carries every other version over by
@@ -142,11 +143,11 @@ JOIN next_obs x ON x.k = h.k
 WHERE h.status = 'changed'
 {{end}}
 
-{{define "versions"}}
+{{define "merged"}}
 -- Adjacent pieces with equal tracked values merge into one version (so a backfill yields the
 -- versions an in-order build yields); a merged version keeps the key of its earliest keyed
--- piece. Versions without a key, and keys seen for the first time, get new keys after the
--- high-water mark, numbered by (key, start).
+-- piece. Versions without a key (sk NULL), and keys seen for the first time, get their keys in
+-- "versions".
 WITH flagged AS (
   SELECT p.*,
          CASE WHEN LAG(p.s) OVER (PARTITION BY p.k ORDER BY p.s) IS NULL
@@ -178,13 +179,19 @@ merged AS (
          {{range .Type1}}h.n_{{.}}, {{end}}h.last_obs_new
   FROM hits h
   WHERE h.status = 'new'
-),
--- The numbering sorts only (key, start) of the versions without a key, which then join back:
--- sorting whole rows costs twice as much (and spills at 25 M keys, when every key is new). A
--- key's versions start at different times, so (k, s) names one version.
-numbered AS (
+)
+SELECT * FROM merged
+{{end}}
+
+{{define "versions"}}
+-- The merged versions, those without a key numbered after the high-water mark by (key, start).
+-- The numbering sorts only (key, start), which then join back: sorting whole rows costs twice
+-- as much (and spills at 25 M keys, when every key is new). A key's versions start at different
+-- times, so (k, s) names one version. merged_versions is a view, read twice (a CTE read twice
+-- would be materialised whole first).
+WITH numbered AS (
   SELECT m.k, m.s, {{.HW}} + ROW_NUMBER() OVER (ORDER BY m.k, m.s) AS sk
-  FROM merged m
+  FROM merged_versions m
   WHERE m.sk IS NULL
 )
 SELECT m.k,
@@ -192,7 +199,7 @@ SELECT m.k,
        {{cols "m.v_" .Tracked}},
        m.s, m.e,
        {{range .Type1}}m.n_{{.}}, {{end}}m.last_obs_new
-FROM merged m
+FROM merged_versions m
 LEFT JOIN numbered n ON n.k = m.k AND n.s = m.s
 {{end}}
 
