@@ -118,6 +118,7 @@ func TestFormatWidth(t *testing.T) {
 // texts: the values and the verdicts (failedExpr) must be equal, and the shortcuts must keep
 // their promise on Spark too.
 func TestParseAgreesAcrossEngines(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	duck, err := engine.Open(ctx, engine.Options{Threads: 1, WorkDir: t.TempDir()})
 	if err != nil {

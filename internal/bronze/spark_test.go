@@ -63,10 +63,14 @@ func newTwinLakes(t *testing.T, sparkEng engine.Engine, raw func(b storage.Bucke
 // truncated records among them) on DuckDB and on Spark, and requires the same reports, the
 // same published rows and the same rejects, row for row.
 func TestBronzeOnSpark(t *testing.T) {
-	sparkEng := sparktest.Open(t)
+	t.Parallel()
 	start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	for _, layout := range []string{synth.LayoutKaggle, synth.LayoutPlan} {
 		t.Run(layout, func(t *testing.T) {
+			// The layouts share nothing but the server: each its own engine, lakes and
+			// DuckDB, so they run side by side (the server's latency overlaps).
+			t.Parallel()
+			sparkEng := sparktest.Open(t)
 			var stats synth.Stats
 			tw := newTwinLakes(t, sparkEng, func(b storage.Bucket) {
 				st, err := synth.Generate(t.Context(), b, synth.Options{Start: start, Days: 2, Users: 3000, Layout: layout, Seed: 11, DefectRate: 0.02})
@@ -99,6 +103,7 @@ func TestBronzeOnSpark(t *testing.T) {
 // a backslash, text around values, records with a field too many and too few, and an
 // unterminated quote at the end; and on a competitions file without records.
 func TestBronzeOnSparkEdgeCases(t *testing.T) {
+	t.Parallel()
 	sparkEng := sparktest.Open(t)
 	d := lake.DateOf(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
 	body := strings.Join([]string{
@@ -276,6 +281,7 @@ func first(xs []string, n int) []string {
 // TestSparkRefusesUntranslatableFormats: a contract format Spark cannot parse as DuckDB does
 // fails the table before the file is read, naming the format; DuckDB runs it.
 func TestSparkRefusesUntranslatableFormats(t *testing.T) {
+	t.Parallel()
 	sparkEng := sparktest.Open(t)
 	set, err := contract.Load(fstest.MapFS{"events.yaml": {Data: []byte(`table: events
 order: 1
