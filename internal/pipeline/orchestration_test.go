@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -309,6 +311,52 @@ func TestRerunOverMissingOutputsMarksLaterDatesStale(t *testing.T) {
 	}
 	if st.Fingerprint["silver.users"] == "" || st.Fingerprint["silver.users"] == "unknown" {
 		t.Errorf("fingerprint after the rerun %v, want the restored silver.users", st.Fingerprint)
+	}
+}
+
+// TestLateDateMarksLaterDatesStale: a date whose raw data arrives after the next date ran
+// (which then built on the date before it) runs for the first time with a later successful
+// date: that one was computed without it and is marked stale, saying why, until recomputed.
+func TestLateDateMarksLaterDatesStale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, dates := newRunner(t, 3)
+	// raw/{table}/ingestion_date=D/{file}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(rawPath(t, r, "users", dates[1]))))
+	late, err := filepath.Glob(filepath.Join(root, "*", "ingestion_date="+dates[1].String()))
+	if err != nil || len(late) == 0 {
+		t.Fatalf("raw folders of %s: %v %v", dates[1], late, err)
+	}
+	aside := t.TempDir()
+	for i, dir := range late {
+		if err := os.Rename(dir, filepath.Join(aside, strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []lake.Date{dates[0], dates[2]} {
+		st, err := r.Run(ctx, d, pipeline.Options{})
+		if err != nil || len(st.MarkedStale) != 0 {
+			t.Fatalf("run %s without %s's raw data: %v, marked stale %v", d, dates[1], err, st.MarkedStale)
+		}
+	}
+	for i, dir := range late { // the late data arrives
+		if err := os.Rename(filepath.Join(aside, strconv.Itoa(i)), dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := r.Run(ctx, dates[1], pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, _, _ := pipeline.LoadState(ctx, r.Lake, dates[2])
+	if !slices.Equal(st.MarkedStale, []string{dates[2].String()}) || !later.Stale || !strings.Contains(later.StaleReason, "arrived late") || !summary(t, r, dates[2]).Stale {
+		t.Errorf("marked stale %v; %s stale %v %q; want it stale because %s arrived late", st.MarkedStale, dates[2], later.Stale, later.StaleReason, dates[1])
+	}
+	if _, err := r.Run(ctx, dates[2], pipeline.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if later, _, _ := pipeline.LoadState(ctx, r.Lake, dates[2]); later.Stale {
+		t.Errorf("%s still stale after its recompute: %q", dates[2], later.StaleReason)
 	}
 }
 

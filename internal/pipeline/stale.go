@@ -20,7 +20,8 @@ import (
 // few percent of a run. So they are computed only when a later date could go stale: the daily
 // run of the newest date computes none. A rerun of D with later successful dates compares the
 // fingerprint of D's outputs from before its first attempt (see beforeFingerprint) with the
-// one after it succeeded (markStale).
+// one after it succeeded (markStale). A date that runs for the first time after later dates
+// succeeded (late raw data) marks them stale without fingerprints: they never saw its outputs.
 
 // auditColumns may differ between two runs of the same date; they never count as a change.
 var auditColumns = []string{"ingest_ts", "silver_processed_ts", "created_at_ts", "created_at", "updated_at", "pipeline_run_id"}
@@ -28,6 +29,10 @@ var auditColumns = []string{"ingest_ts", "silver_processed_ts", "created_at_ts",
 // unknownFingerprint stands for a table whose partition could not be read before a rerun. It
 // equals no "rows:hash", so the rerun counts the table as changed.
 const unknownFingerprint = "unknown"
+
+// absentFingerprint is the "before" of a date that runs for the first time after later dates
+// succeeded (its raw data arrived late): they were computed without its outputs.
+const absentFingerprint = "absent"
 
 // Fingerprint summarises the business content of d's committed silver partitions and gold
 // facts, one "rows:hash" per table (dimensions are whole-table: a changed version shows in the
@@ -106,16 +111,21 @@ func (r *Runner) fingerprintEach(ctx context.Context, d lake.Date, f func(name, 
 // reason, rather than risking a change going unnoticed; and a rerun that repairs a broken
 // partition is never blocked by it.
 //
+// A date that never ran before but has later successful dates (its raw data arrived after
+// they ran: each built on the ingestion date before it, which is now d) has no outputs they
+// were computed from: its "before" is absentFingerprint, and they are marked stale once it
+// succeeds.
+//
 // Without later successful dates nothing can go stale and the earlier fingerprint is dropped:
 // any date that succeeds after this attempt is computed from the outputs as they are then,
 // which a later rerun of d fingerprints afresh.
 func (r *Runner) beforeFingerprint(ctx context.Context, d lake.Date, prev RunState, hadPrev bool) (map[string]string, error) {
-	if !hadPrev {
-		return nil, nil
-	}
 	later, err := laterSuccesses(ctx, r.Lake, d)
 	if err != nil || len(later) == 0 {
 		return nil, err
+	}
+	if !hadPrev {
+		return map[string]string{"outputs": absentFingerprint}, nil
 	}
 	if len(prev.Fingerprint) > 0 {
 		return prev.Fingerprint, nil
@@ -180,7 +190,7 @@ func (r *Runner) markStale(ctx context.Context, d lake.Date, before map[string]s
 		st.Fingerprint = fp
 		return nil
 	}
-	why := "its outputs changed"
+	why := "was rerun and its outputs changed"
 	var unknown []string
 	for name, v := range before {
 		if v == unknownFingerprint {
@@ -189,7 +199,10 @@ func (r *Runner) markStale(ctx context.Context, d lake.Date, before map[string]s
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		why = fmt.Sprintf("its outputs before the rerun could not all be read (%s), so they may have changed", strings.Join(unknown, ", "))
+		why = fmt.Sprintf("was rerun and its outputs before the rerun could not all be read (%s), so they may have changed", strings.Join(unknown, ", "))
+	}
+	if before["outputs"] == absentFingerprint {
+		why = "was run after them for the first time (its raw data arrived late), so they were computed without it"
 	}
 	later, err := laterSuccesses(ctx, r.Lake, d)
 	if err != nil {
@@ -198,7 +211,7 @@ func (r *Runner) markStale(ctx context.Context, d lake.Date, before map[string]s
 	for _, l := range later {
 		ld, _ := lake.ParseDate(l.RunDate)
 		l.Stale = true
-		l.StaleReason = fmt.Sprintf("%s was rerun and %s; recompute with: metalake run --date %s --to %s --force", d, why, d, ld)
+		l.StaleReason = fmt.Sprintf("%s %s; recompute with: metalake run --date %s --to %s --force", d, why, d, ld)
 		if err := saveState(ctx, r.Lake, l); err != nil {
 			return err
 		}
