@@ -83,11 +83,12 @@ $(SPARK_JARS_STAMP): internal/testserver/spark-jars.sha1
 # directories) goes on a tmpfs when there is one: the lakes' many small fsynced files make a
 # pipeline run about 40 % slower on a virtual disk, and nothing a test asserts depends on the
 # disk. The compiled test binaries stay on disk (GOTMPDIR: ~100 MB each, DuckDB is linked in).
+# It is world-writable and sticky like /tmp: the PostgreSQL tests run the server as another user.
 # TEST_TMPROOT= (empty) keeps the default $TMPDIR.
 TEST_TMPROOT ?= $(wildcard /dev/shm)
 
 test: vet $(VERSITYGW_STAMP) $(TOXIPROXY_STAMP) $(MOTO_STAMP) $(AIRFLOW_STAMP) $(PYSPARK_STAMP) $(SPARK_JARS_STAMP)
-	tmp=$$(mktemp -d -p "$(or $(TEST_TMPROOT),$${TMPDIR:-/tmp})" metalake-test.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
+	tmp=$$(mktemp -d -p "$(or $(TEST_TMPROOT),$${TMPDIR:-/tmp})" metalake-test.XXXXXX) && chmod 1777 "$$tmp" && trap 'rm -rf "$$tmp"' EXIT && \
 	GOTMPDIR=$${GOTMPDIR:-$${TMPDIR:-/tmp}} TMPDIR=$$tmp METALAKE_VERSITYGW=$(CURDIR)/bin/versitygw METALAKE_MOTO_SERVER=$(CURDIR)/bin/moto/bin/moto_server \
 	  METALAKE_TOXIPROXY=$(CURDIR)/bin/toxiproxy/server \
 	  METALAKE_AIRFLOW_PYTHON=$(CURDIR)/bin/airflow/bin/python \
