@@ -152,22 +152,17 @@ func (r *Runner) beforeFingerprint(ctx context.Context, d lake.Date, prev RunSta
 // computed from d's outputs. Only the states after d are read, so the run of the newest date
 // lists their names and reads none.
 func laterSuccesses(ctx context.Context, lk *lake.Lake, d lake.Date) ([]RunState, error) {
-	var keys []string
 	self := lake.StateKey(d)
-	if err := lk.B.Iter(ctx, "_state/runs/", func(name string) error {
-		if name > self {
-			keys = append(keys, name)
-		}
-		return nil
-	}); err != nil {
+	keys, err := stateKeys(ctx, lk, func(name string) bool { return name > self })
+	if err != nil {
+		return nil, err
+	}
+	states, err := readStates(ctx, lk, keys)
+	if err != nil {
 		return nil, err
 	}
 	var out []RunState
-	for _, k := range keys {
-		var st RunState
-		if err := lk.GetJSON(ctx, k, &st); err != nil {
-			return nil, err
-		}
+	for _, st := range states {
 		ld, err := lake.ParseDate(st.RunDate)
 		if err == nil && ld.After(d) && st.Status == StatusSuccess {
 			out = append(out, st)

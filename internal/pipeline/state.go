@@ -131,41 +131,43 @@ func keepReserve(ctx context.Context, lk *lake.Lake, d lake.Date) {
 
 // ListStates returns the persisted state of every run date, oldest first.
 func ListStates(ctx context.Context, lk *lake.Lake) ([]RunState, error) {
-	var keys []string
-	if err := lk.B.Iter(ctx, "_state/runs/", func(name string) error {
-		keys = append(keys, name)
-		return nil
-	}); err != nil {
+	keys, err := stateKeys(ctx, lk, func(string) bool { return true })
+	if err != nil {
 		return nil, err
 	}
-	var out []RunState
-	for _, k := range keys {
-		var st RunState
-		if err := lk.GetJSON(ctx, k, &st); err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, nil
+	return readStates(ctx, lk, keys)
 }
 
 // RecentStates returns the state of the last n run dates up to and including d, oldest
 // first. Only their n objects are read (the listing is of names), so the cost does not grow
 // with the lake's history.
 func RecentStates(ctx context.Context, lk *lake.Lake, d lake.Date, n int) ([]RunState, error) {
-	var keys []string
 	last := lake.StateKey(d)
-	if err := lk.B.Iter(ctx, "_state/runs/", func(name string) error {
-		if name <= last {
-			keys = append(keys, name)
-		}
-		return nil
-	}); err != nil {
+	keys, err := stateKeys(ctx, lk, func(name string) bool { return name <= last })
+	if err != nil {
 		return nil, err
 	}
 	if len(keys) > n {
 		keys = keys[len(keys)-n:]
 	}
+	return readStates(ctx, lk, keys)
+}
+
+// stateKeys lists the names of the persisted run states that keep accepts, oldest first (state
+// keys sort by date).
+func stateKeys(ctx context.Context, lk *lake.Lake, keep func(name string) bool) ([]string, error) {
+	var keys []string
+	err := lk.B.Iter(ctx, "_state/runs/", func(name string) error {
+		if keep(name) {
+			keys = append(keys, name)
+		}
+		return nil
+	})
+	return keys, err
+}
+
+// readStates reads the run states named keys, in that order.
+func readStates(ctx context.Context, lk *lake.Lake, keys []string) ([]RunState, error) {
 	out := make([]RunState, 0, len(keys))
 	for _, k := range keys {
 		var st RunState
