@@ -91,7 +91,8 @@ func (j *Job) buildDim(ctx context.Context, spec dimSpec, d lake.Date, st *DimSt
 		&committedMax, &committedRows); err != nil {
 		return b.wrap(err)
 	}
-	hw := max(state.HighWaterSK, committedMax)
+	base := committedVersion(man, found)
+	hw := state.startingHighWater(base, committedMax)
 	now := j.now().UTC().Truncate(time.Microsecond)
 	data := dimData{Key: spec.key, SK: spec.sk, Tracked: spec.tracked.names(), Type1: spec.type1.names(),
 		D: dateLiteral(d), TS: midnight(d), End: endOfTime, Now: tsLiteral(now), HW: hw, Carry: committedRows > 1}
@@ -205,6 +206,7 @@ WHERE n.last_observed_date IS DISTINCT FROM c.last_observed_date`, spec.sk))
 		return nil // a rerun that changes nothing
 	}
 	state.HighWaterSK = maxSK
+	state.Reserved = &reservation{Base: base, HighWaterSK: hw}
 	state.add(d)
 	// The state (high-water key) is written before the version that uses the keys is
 	// committed: a committed key is always covered by the persisted high-water mark.

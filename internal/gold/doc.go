@@ -82,7 +82,8 @@
 // merging keeps the key of the earliest keyed piece, an in-place update keeps the key. New
 // versions get keys above a persisted high-water mark (_state/gold/{dim}.json, written before
 // the version that uses them is committed), numbered by (natural key, start) so a build is
-// deterministic. A key that disappears (two versions merged after a rerun on corrected data)
+// deterministic. A retry of a build that never committed hands out the same keys again
+// (dimState.Reserved), so a network fault during a publish leaves no gap. A key that disappears (two versions merged after a rerun on corrected data)
 // is never handed out again, although it was MAX(sk). Processing dates out of order yields
 // the same versions (business columns) as in order; key values may differ.
 //

@@ -3,11 +3,15 @@ package gold_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/metalake/metalake/internal/dag"
 	"github.com/metalake/metalake/internal/gold"
+	"github.com/metalake/metalake/internal/storage"
 )
 
 // A key is never handed out twice: when a rerun on corrected data merges two versions, the
@@ -144,5 +148,64 @@ func TestDuplicateSilverKeysFailTypeOne(t *testing.T) {
 	_, err = f.job.BuildDimension(ctx, "dim_competition", mustDate(t, "2024-01-03"))
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "has 1 duplicate competition_id values") {
 		t.Fatalf("dim_competition over a repeated existing key: %v", err)
+	}
+}
+
+// lostAnswer stores the first upload under prefix once armed, then answers it with an error, as
+// a connection that closes before the response does: the object lands, the caller sees a fault.
+type lostAnswer struct {
+	storage.Bucket
+	prefix string
+	armed  atomic.Bool
+}
+
+func (b *lostAnswer) Upload(ctx context.Context, name string, r io.Reader) error {
+	if err := b.Bucket.Upload(ctx, name, r); err != nil {
+		return err
+	}
+	if strings.HasPrefix(name, b.prefix) && b.armed.CompareAndSwap(true, false) {
+		return errors.New("read tcp 127.0.0.1:41234->127.0.0.1:7070: connection reset by peer")
+	}
+	return nil
+}
+
+// A dimension build that fails after handing out new keys (its state written, its version never
+// committed: the publish met a network fault) and is retried hands out the keys a build that
+// never failed hands out, so the retried lake equals a clean one. Before, the retry numbered
+// from the failed attempt's high-water key and every new key of the date shifted.
+func TestRetriedBuildHandsOutTheSameKeys(t *testing.T) {
+	t.Parallel()
+	fill := func(f *fixture) {
+		f.putUsers(t, "2024-01-01", user{"U1", "u1", "US", "2020-01-01"}, user{"U2", "u2", "US", "2020-01-01"})
+		f.putUsers(t, "2024-01-02", user{"U1", "u1", "CA", "2020-01-01"}, user{"U2", "u2", "US", "2020-01-01"},
+			user{"U3", "u3", "DE", "2020-01-01"})
+		f.putTags(t, "2024-01-01", [2]string{"D1", "ml"}, [2]string{"D1", "nlp"}, [2]string{"D3", "cv"})
+		f.putTags(t, "2024-01-02", [2]string{"D1", "ml"}, [2]string{"D2", "cv"}, [2]string{"D4", "new-tag"}, [2]string{"D4", "audio"})
+	}
+	keys := map[string]string{
+		"dim_user": "SELECT user_id AS k, user_sk AS sk, CAST(effective_start_ts AS VARCHAR) AS s FROM gold.dim_user ORDER BY ALL",
+		"dim_tag":  "SELECT tag AS k, tag_sk AS sk FROM gold.dim_tag ORDER BY ALL",
+	}
+	for _, dim := range []string{"dim_user", "dim_tag"} {
+		t.Run(dim, func(t *testing.T) {
+			t.Parallel()
+			clean := newFixtureOn(t, storage.NewMemory())
+			faulty := &lostAnswer{Bucket: storage.NewMemory(), prefix: "gold/" + dim + "/"}
+			f := newFixtureOn(t, faulty)
+			fill(clean)
+			fill(f)
+			for _, d := range []string{"2024-01-01", "2024-01-02"} {
+				clean.dims(t, d, dim)
+				faulty.armed.Store(true)
+				if _, err := f.job.BuildDimension(context.Background(), dim, mustDate(t, d)); err == nil {
+					t.Fatalf("%s %s: the build met no fault", dim, d)
+				}
+				f.dims(t, d, dim) // the retry
+				got, want := f.query(t, keys[dim]), clean.query(t, keys[dim])
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s after %s: the retried build's keys\n  %v\nwant a clean build's\n  %v", dim, d, got, want)
+				}
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/storage"
@@ -16,13 +17,46 @@ import (
 // after the version holding it was merged away (and MAX(sk) of the committed rows dropped).
 // Keys of an attempt that never committed were never visible, so skipping them is harmless.
 //
+// Reserved makes a retried build hand out the keys its failed attempt handed out: a build
+// that finds the committed version its predecessor started from (the predecessor never
+// committed) starts numbering from the predecessor's starting high-water key, not from the
+// keys the predecessor reserved. A retry after a network fault then gives the lake a clean run
+// gives, instead of one whose new keys skip a range.
+//
 // ProcessedDates are the run dates whose silver the dimension has absorbed: an out-of-order
 // run consults the silver of later processed dates to know where the history it splits
 // resumes (see doc.go).
 type dimState struct {
-	Table          string   `json:"table"`
-	HighWaterSK    int64    `json:"high_water_sk"`
-	ProcessedDates []string `json:"processed_dates"`
+	Table          string       `json:"table"`
+	HighWaterSK    int64        `json:"high_water_sk"`
+	Reserved       *reservation `json:"reserved,omitempty"`
+	ProcessedDates []string     `json:"processed_dates"`
+}
+
+// reservation is what the build that last wrote the state started from: the committed version
+// (Base, committedVersion's id) and the high-water key then (every key ever committed is at or
+// below it).
+type reservation struct {
+	Base        string `json:"base"`
+	HighWaterSK int64  `json:"high_water_sk"`
+}
+
+// committedVersion identifies the committed version a build reads ("none" before the first).
+func committedVersion(m lake.Manifest, found bool) string {
+	if !found {
+		return "none"
+	}
+	return m.Attempt + " " + m.CommittedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// startingHighWater is the largest key a build must not hand out again: every key the state
+// covers, unless the last build that wrote the state started from the same committed version
+// (then the keys it added were never committed), and every committed key.
+func (s dimState) startingHighWater(base string, committedMax int64) int64 {
+	if r := s.Reserved; r != nil && r.Base == base {
+		return max(r.HighWaterSK, committedMax)
+	}
+	return max(s.HighWaterSK, committedMax)
 }
 
 // StateKey is the key of a dimension's state file.
