@@ -7,12 +7,12 @@
 -- latest processed run date on which silver showed the key).
 --
 -- Built in this order: past, seen, hits, (next_obs), pieces, merged (as merged_versions),
--- versions, dim. silver(D) meets the
--- committed versions once, in seen: one narrow row per observed key (status, Type 1 values,
--- last_observed_date), whole only for the few keys whose versions change (hits); the cutting
--- and merging reads hits and past alone. The write carries every other version over by
--- joining the committed versions with seen. The first build (nothing committed: .Carry false)
--- has nothing to join or carry: seen is then silver(D), every key new.
+-- versions, dim. seen (a view) judges every observed key against its version effective on D;
+-- only the few keys whose versions change are kept (hits), and the cutting and merging reads
+-- hits and past alone. The write carries every other version over with its own join of the
+-- committed versions with silver(D): keeping seen for millions of unchanged keys cost more
+-- than that second join (it spilled at 25 M keys). The first build (nothing committed:
+-- .Carry false) has nothing to join or carry: seen is then silver(D), every key new.
 
 {{define "past"}}
 -- The committed versions not effective on D (history, or versions after D): few in a daily
@@ -209,15 +209,24 @@ LEFT JOIN numbered n ON n.k = m.k AND n.s = m.s
 -- business column of the row changed. (.Carry: there are committed versions to keep.)
 {{- if .Carry}}
 SELECT c.{{.SK}}, c.{{.Key}}, {{cols "c." .Tracked}},
-       {{range .Type1}}CASE WHEN h.k IS NULL THEN c.{{.}} ELSE h.n_{{.}} END AS {{.}},
+       {{range .Type1}}c.n_{{.}} AS {{.}},
        {{end}}c.effective_start_ts, c.effective_end_ts, c.is_current,
-       CASE WHEN h.k IS NULL THEN c.last_observed_date ELSE h.last_obs_new END AS last_observed_date,
+       c.last_obs_new AS last_observed_date,
        c.created_at,
-       CASE WHEN h.k IS NOT NULL AND {{differ "c." "h.n_" .Type1}} THEN {{.Now}} ELSE c.updated_at END AS updated_at,
-       CASE WHEN h.k IS NOT NULL AND {{differ "c." "h.n_" .Type1}} THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
-FROM cur c
-LEFT JOIN seen h ON h.k = c.{{.Key}}
-WHERE h.k IS NULL OR h.status = 'same'
+       CASE WHEN c.o_k IS NOT NULL AND {{differ "c." "c.n_" .Type1}} THEN {{.Now}} ELSE c.updated_at END AS updated_at,
+       CASE WHEN c.o_k IS NOT NULL AND {{differ "c." "c.n_" .Type1}} THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
+FROM (
+  -- The versions of the keys not in hits: not observed (kept as they are), or observed with the
+  -- same tracked values (status same: Type 1 values and last_observed_date as seen computes
+  -- them; every version of a key shares those, so the row's own are its key's).
+  SELECT c.*, o.{{.Key}} AS o_k,
+         {{range .Type1}}CASE WHEN o.{{$.Key}} IS NOT NULL AND (c.last_observed_date IS NULL OR {{$.D}} >= c.last_observed_date)
+              THEN o.{{.}} ELSE c.{{.}} END AS n_{{.}},
+         {{end}}CASE WHEN o.{{.Key}} IS NULL OR c.last_observed_date > {{.D}} THEN c.last_observed_date ELSE {{.D}} END AS last_obs_new
+  FROM cur c
+  LEFT JOIN obs o ON o.{{.Key}} = c.{{.Key}}
+  WHERE NOT EXISTS (SELECT 1 FROM hits h WHERE h.k = c.{{.Key}})
+) c
 UNION ALL
 {{- end}}
 SELECT v.sk AS {{.SK}}, v.k AS {{.Key}}, {{renamed "v.v_" "" .Tracked}},
