@@ -129,7 +129,13 @@ func (b *build) dedupLatestFirst(ctx context.Context, union columns, entered int
 	keys := strings.Join(quoted(b.t.Key, ""), ", ")
 	newSide, oldSide := sides(union, b.newCols, b.stateCols)
 	newWinner := strings.Join(newSide, ", ") + ", true AS __new, LEAST(n.source_run_date, k.__cf) AS __fi, GREATEST(n.source_run_date, k.__cl) AS __li"
-	dates := fmt.Sprintf("(SELECT %s, first_ingested_date AS __cf, last_ingested_date AS __cl FROM carried)", keys)
+	// Every carried row is earlier than D (dedup checked it before choosing this plan), so the
+	// filter keeps them all. It is there for DuckDB's join planning: carried and bronze(D) hold
+	// about as many rows, and without a filter the planner can estimate bronze(D) the smaller
+	// side and hash its whole rows instead of these three columns (at 25 M users that doubled
+	// silver users' write: 23.7 → 12.6 s in isolation).
+	dates := fmt.Sprintf("(SELECT %s, first_ingested_date AS __cf, last_ingested_date AS __cl FROM carried WHERE source_run_date < %s)",
+		keys, dateLiteral(b.d.String()))
 	winners := []string{fmt.Sprintf(`SELECT %s
 FROM new_rows n LEFT JOIN %s k ON %s LEFT JOIN dup_keys d ON %s
 WHERE n.__drop IS NULL AND d.%s IS NULL`, newWinner, dates, b.keysEqual("k", "n"), b.keysEqual("d", "n"), engine.Ident(b.t.Key[0]))}
