@@ -83,9 +83,10 @@
 // versions get keys above a persisted high-water mark (_state/gold/{dim}.json, written before
 // the version that uses them is committed), numbered by (natural key, start) so a build is
 // deterministic. A retry of a build that never committed hands out the same keys again
-// (dimState.Reserved), so a network fault during a publish leaves no gap. A key that disappears (two versions merged after a rerun on corrected data)
-// is never handed out again, although it was MAX(sk). Processing dates out of order yields
-// the same versions (business columns) as in order; key values may differ.
+// (dimState.Reserved), so a network fault during a publish leaves no gap. A key that
+// disappears (two versions merged after a rerun on corrected data) is never handed out again,
+// although it was MAX(sk). Processing dates out of order yields the same versions (business
+// columns) as in order; key values may differ.
 //
 // After each merge the new version is checked before it is published: one Unknown member,
 // unique keys, and for the keys whose versions changed (every key when most did, as in the

@@ -15,7 +15,7 @@ import (
 // HighWaterSK is the largest surrogate key ever handed out. It is written before the version
 // that uses new keys is published, so a key committed once is never handed out again, even
 // after the version holding it was merged away (and MAX(sk) of the committed rows dropped).
-// Keys of an attempt that never committed were never visible, so skipping them is harmless.
+// Keys of an attempt that never committed were never visible, so they may be handed out again.
 //
 // Reserved makes a retried build hand out the keys its failed attempt handed out: a build
 // that finds the committed version its predecessor started from (the predecessor never
