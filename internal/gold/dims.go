@@ -265,18 +265,14 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 	changed := byStatus["new"] + byStatus["before"] + byStatus["changed"]
 	observed := changed
 	if data.Carry {
-		if err := b.s.QueryRow(ctx, "SELECT COUNT(*) FROM obs", &observed); err != nil {
-			return 0, b.wrap(err)
-		}
-	}
-	byStatus["same"] = observed - changed
-	if data.Carry && changed > 0 {
-		// The write carries the versions of the keys outside hits. A key silver repeats with one
-		// row in hits and another that judged same would lose its carried versions quietly
-		// (every other repetition breaks the new version's checks): such a key has more rows in
+		// One pass over silver(d) counts its rows and those of the keys in hits. The write
+		// carries the versions of the keys outside hits: a key silver repeats with one row in
+		// hits and another that judged same would lose its carried versions quietly (every
+		// other repetition breaks the new version's checks), and such a key has more rows in
 		// silver(d) than in hits.
 		var inHits int64
-		if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*) FROM obs o WHERE o.%s IN (SELECT k FROM hits)", spec.key), &inHits); err != nil {
+		if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*), COUNT(h.k) FROM obs o LEFT JOIN (SELECT DISTINCT k FROM hits) h ON h.k = o.%s", spec.key),
+			&observed, &inHits); err != nil {
 			return 0, b.wrap(err)
 		}
 		if inHits != changed {
@@ -286,6 +282,7 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 			return 0, b.wrap(fmt.Errorf("internal error: %d silver rows have the %d keys whose versions change", inHits, changed))
 		}
 	}
+	byStatus["same"] = observed - changed
 	st.Metrics["observed_keys"] = observed
 	st.Metrics["new_keys"] = byStatus["new"]
 	st.Metrics["changed_keys"] = byStatus["changed"]
