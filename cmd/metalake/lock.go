@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/metalake/metalake/internal/lake"
 	"github.com/metalake/metalake/internal/lock"
@@ -14,13 +15,16 @@ import (
 // a killed process is taken over (dead PID on this host, or an expired lease). If the lock is
 // lost mid-run (another process took it over), the run is cancelled.
 func (a *app) withLakeLock(ctx context.Context, lk *lake.Lake, runDate string, f func(ctx context.Context) error) error {
-	l, err := lock.Acquire(ctx, lk.B, lock.Key, lock.Info{RunDate: runDate, Command: a.command}, lock.Options{Log: a.log})
+	l, err := lock.Acquire(ctx, lk.B, lock.Key, lock.Info{RunDate: runDate, Command: a.command}, lock.Options{Settle: a.cfg.Pipeline.LockSettle, Log: a.log})
 	var held *lock.HeldError
 	if errors.As(err, &held) {
 		return &lockedError{err}
 	}
+	if errors.Is(err, lock.ErrTooSlow) {
+		return fmt.Errorf("lake %s: %w: raise pipeline.lock_settle in metalake.yaml above twice the store's write latency", a.lakeURI, err)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("lake %s: %w", a.lakeURI, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -35,10 +39,10 @@ func (a *app) withLakeLock(ctx context.Context, lk *lake.Lake, runDate string, f
 	runErr := f(ctx)
 	if lost := l.Err(); errors.Is(lost, lock.ErrLost) && (runErr == nil || errors.Is(runErr, context.Canceled)) {
 		// The run was stopped because the lock was lost: say that, not "interrupted".
-		runErr = lost
+		runErr = fmt.Errorf("lake %s: %w", a.lakeURI, lost)
 	}
 	if err := l.Release(context.WithoutCancel(ctx)); err != nil && runErr == nil {
-		runErr = err
+		runErr = fmt.Errorf("lake %s: %w", a.lakeURI, err)
 	}
 	return runErr
 }

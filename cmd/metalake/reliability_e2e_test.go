@@ -163,6 +163,23 @@ func TestCLIWritersTakeTheLock(t *testing.T) {
 	}
 }
 
+// TestCLILockOnATooSlowStore: when the store is too slow for the lock's settle delay (here a
+// delay no store can meet), a writer fails with one line naming the lake and the setting to
+// raise, and writes nothing.
+func TestCLILockOnATooSlowStore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "metalake.yaml"), "pipeline:\n  lock_settle: 1ns\n")
+	lake := filepath.Join(dir, "lake")
+	r := must(t, metalake(t, dir, "generate", "--lake", lake, "--date", "2025-07-01", "--users", "300"), 1)
+	oneLine(t, r, lake, "too slow to take the lock", "pipeline.lock_settle")
+	for _, p := range []string{"raw", "_lock"} {
+		if _, err := os.Stat(filepath.Join(lake, p)); !os.IsNotExist(err) {
+			t.Errorf("a generate that could not take the lock left %s behind (%v)", p, err)
+		}
+	}
+}
+
 // TestCLIStatusShowsInterrupted: a run killed with SIGKILL leaves its state "running"; status
 // shows it as interrupted once no live process holds the lake, and as running while one does.
 func TestCLIStatusShowsInterrupted(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/metalake/metalake/internal/lock"
 	"github.com/metalake/metalake/internal/notify"
 	"github.com/metalake/metalake/internal/schedule"
 	"github.com/metalake/metalake/internal/warehouse"
@@ -131,7 +132,15 @@ type Pipeline struct {
 	Retries Retries `yaml:"retries"`
 	// RetryDelay is the pause before a retry.
 	RetryDelay time.Duration `yaml:"retry_delay"`
+	// LockSettle is how long taking the lake's lock waits between writing the lock and reading
+	// it back (internal/lock): it must exceed twice the store's write latency, or taking the
+	// lock fails with "too slow". 200ms suits a local disk; a remote object store may need 2s.
+	LockSettle time.Duration `yaml:"lock_settle"`
 }
+
+// maxLockSettle bounds pipeline.lock_settle: with the lock's default lease (2m, a heartbeat
+// every 30s) a refresh needs the settle delay left on its lease, so it must stay well below 90s.
+const maxLockSettle = time.Minute
 
 // Retries per layer (the plan: bronze 1, silver 2, gold 2).
 type Retries struct {
@@ -145,7 +154,7 @@ func Default() Config {
 	return Config{
 		Lake:      "./lake",
 		Engine:    Engine{MemoryLimit: "2200MB"},
-		Pipeline:  Pipeline{Parallelism: runtime.NumCPU(), Retries: Retries{Bronze: 1, Silver: 2, Gold: 2}, RetryDelay: 30 * time.Second},
+		Pipeline:  Pipeline{Parallelism: runtime.NumCPU(), Retries: Retries{Bronze: 1, Silver: 2, Gold: 2}, RetryDelay: 30 * time.Second, LockSettle: lock.DefaultSettle},
 		Notify:    notify.Config{On: "failure"},
 		Schedule:  Schedule{Spec: schedule.DefaultSpec(), RawWait: 6 * time.Hour, RawPoll: 5 * time.Minute},
 		Warehouse: warehouse.DefaultConfig(),
@@ -220,6 +229,9 @@ func (c Config) Validate() error {
 	}
 	if c.Pipeline.RetryDelay < 0 {
 		return fmt.Errorf("config: pipeline.retry_delay = %s: use a duration such as 30s", c.Pipeline.RetryDelay)
+	}
+	if c.Pipeline.LockSettle <= 0 || c.Pipeline.LockSettle > maxLockSettle {
+		return fmt.Errorf("config: pipeline.lock_settle = %s: use a duration above 0 and at most %s, such as 2s", c.Pipeline.LockSettle, maxLockSettle)
 	}
 	if err := c.Notify.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)

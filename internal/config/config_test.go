@@ -27,7 +27,7 @@ func TestLoad(t *testing.T) {
 		check      func(t *testing.T, c config.Config)
 	}{
 		{name: "empty file keeps defaults", body: "", check: func(t *testing.T, c config.Config) {
-			if c.Pipeline.Retries.Silver != 2 || c.Schedule.Cron != "0 2 * * *" || c.Schedule.TZ != "Asia/Bangkok" || c.Schedule.Offset != 1 {
+			if c.Pipeline.Retries.Silver != 2 || c.Pipeline.LockSettle != 200*time.Millisecond || c.Schedule.Cron != "0 2 * * *" || c.Schedule.TZ != "Asia/Bangkok" || c.Schedule.Offset != 1 {
 				t.Errorf("defaults lost: %+v", c)
 			}
 		}},
@@ -38,6 +38,13 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "unknown key names its line", body: "engine:\n  threads: 2\n  memry_limit: 1GB\n", wantErr: "line 3: field memry_limit not found"},
 		{name: "bad threshold", body: "pipeline:\n  reject_threshold: 5\n", wantErr: "pipeline.reject_threshold"},
+		{name: "lock settle", body: "pipeline:\n  lock_settle: 2s\n", check: func(t *testing.T, c config.Config) {
+			if c.Pipeline.LockSettle != 2*time.Second {
+				t.Errorf("pipeline.lock_settle = %s, want 2s", c.Pipeline.LockSettle)
+			}
+		}},
+		{name: "lock settle zero", body: "pipeline:\n  lock_settle: 0s\n", wantErr: "pipeline.lock_settle = 0s"},
+		{name: "lock settle too long", body: "pipeline:\n  lock_settle: 5m\n", wantErr: "pipeline.lock_settle = 5m0s"},
 		{name: "bad time zone", body: "schedule:\n  tz: Mars/Olympus\n", wantErr: "Mars/Olympus"},
 		{name: "bad notify policy", body: "notify:\n  on: sometimes\n", wantErr: "sometimes"},
 		{name: "spark engine", body: "engine:\n  kind: spark\n  spark:\n    remote: sc://spark.internal:15002\n", check: func(t *testing.T, c config.Config) {

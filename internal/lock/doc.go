@@ -14,9 +14,11 @@
 // its token is still there does it own the lock. Of several racers that all saw it free, the
 // last writer wins and the others see its token. This is sound as long as each racer's read
 // and write together take less than the settle delay, which Acquire measures: when the store
-// was slower, it tries again rather than trust the result. Settle must therefore exceed the
-// store's write latency with room to spare (the 200 ms default suits a local disk; use about
-// two seconds on a remote object store).
+// was slower, it tries again (up to eight times, so that a store slow only now and then, such
+// as a request retried after a connection reset, still gets the lock) rather than trust the
+// result, and then fails with ErrTooSlow. Settle must therefore exceed the store's write
+// latency with room to spare (the 200 ms default suits a local disk; use about two seconds on
+// a remote object store: metalake.yaml's pipeline.lock_settle).
 //
 // The heartbeat re-reads the lock before refreshing it; if the lock is gone or names another
 // owner (this process stalled past its lease and was taken over), Lost is closed and the run

@@ -25,7 +25,14 @@ const (
 )
 
 // maxAttempts bounds how often Acquire retries when the store was too slow to decide a race.
-const maxAttempts = 3
+// A store that is slow now and then (a request retried after a connection reset) passes on a
+// later attempt; one that is always too slow fails after maxAttempts × Settle or so.
+const maxAttempts = 8
+
+// ErrTooSlow means Acquire gave up because, in every attempt, reading and writing the lock took
+// at least half the settle delay, so winning could not be proven (see the package
+// documentation): raise Options.Settle above twice the store's write latency.
+var ErrTooSlow = errors.New("the store was too slow to take the lock safely")
 
 // Info is the content of the lock object.
 type Info struct {
@@ -158,6 +165,7 @@ func Acquire(ctx context.Context, b storage.Bucket, key string, info Info, o Opt
 	}
 	info.Owner = newToken()
 
+	var took time.Duration
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		began := time.Now()
 		cur, ok, err := Read(ctx, b, key)
@@ -172,7 +180,7 @@ func Acquire(ctx context.Context, b storage.Bucket, key string, info Info, o Opt
 		if err := write(ctx, b, key, info); err != nil {
 			return nil, err
 		}
-		took := time.Since(began)
+		took = time.Since(began)
 		if err := sleep(ctx, o.Settle); err != nil {
 			releaseIfOurs(b, key, info.Owner)
 			return nil, err
@@ -194,7 +202,7 @@ func Acquire(ctx context.Context, b storage.Bucket, key string, info Info, o Opt
 		return start(b, key, info, o), nil
 	}
 	releaseIfOurs(b, key, info.Owner)
-	return nil, fmt.Errorf("lock %s: the store was too slow to take the lock safely in %d attempts (settle %s): raise the lock settle delay above twice the store's write latency", key, maxAttempts, o.Settle)
+	return nil, fmt.Errorf("lock %s: %w in %d attempts (the last read and write took %s; they must fit in half the settle delay %s)", key, ErrTooSlow, maxAttempts, took.Round(time.Millisecond), o.Settle)
 }
 
 // held reports whether cur still holds the lock, seen from a process on host.

@@ -545,6 +545,61 @@ func TestRefreshReturningAfterTheLease(t *testing.T) {
 	})
 }
 
+// slowWrites is a store whose first n uploads (all, when n < 0) take delay of real time, as
+// a store does when a request is retried after a connection reset.
+type slowWrites struct {
+	storage.Bucket
+	delay time.Duration
+	mu    sync.Mutex
+	n     int
+}
+
+func (s *slowWrites) Upload(ctx context.Context, name string, r io.Reader) error {
+	s.mu.Lock()
+	slow := s.n != 0
+	if s.n > 0 {
+		s.n--
+	}
+	s.mu.Unlock()
+	if slow {
+		time.Sleep(s.delay)
+	}
+	return s.Bucket.Upload(ctx, name, r)
+}
+
+// TestAcquireOnASlowStore: winning is proven only when a read and a write fit in half the
+// settle delay. A store slow now and then is retried until an attempt fits; one always too slow
+// fails with ErrTooSlow, saying what it measured, and leaves no lock behind.
+func TestAcquireOnASlowStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClock("2026-12-05T10:00:00Z")
+	o := fast(c) // settle 20ms: a write of 15ms leaves the read and write no room
+
+	t.Run("now and then", func(t *testing.T) {
+		t.Parallel()
+		b := &slowWrites{Bucket: storage.NewMemory(), delay: 15 * time.Millisecond, n: 5}
+		l := acquire(t, b, lock.Info{RunDate: "2024-01-15", Host: "a"}, o)
+		if got := mustRead(t, b); got.RunDate != "2024-01-15" {
+			t.Errorf("lock after a slow start = %+v, want ours", got)
+		}
+		if err := l.Release(ctx); err != nil {
+			t.Errorf("Release: %v", err)
+		}
+	})
+	t.Run("always", func(t *testing.T) {
+		t.Parallel()
+		b := &slowWrites{Bucket: storage.NewMemory(), delay: 15 * time.Millisecond, n: -1}
+		_, err := lock.Acquire(ctx, b, lock.Key, lock.Info{RunDate: "2024-01-15", Host: "a"}, o)
+		if !errors.Is(err, lock.ErrTooSlow) || !strings.Contains(err.Error(), "settle delay 20ms") || !strings.Contains(err.Error(), lock.Key) {
+			t.Fatalf("Acquire on a store always too slow = %v, want ErrTooSlow naming the key and the settle delay", err)
+		}
+		if _, ok, err := lock.Read(ctx, b, lock.Key); ok || err != nil {
+			t.Errorf("after a failed Acquire the lock is there (ok=%v, err=%v), want it removed", ok, err)
+		}
+	})
+}
+
 func TestReadAndOptions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
