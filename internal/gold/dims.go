@@ -224,17 +224,16 @@ WHERE n.last_observed_date IS DISTINCT FROM c.last_observed_date`, spec.sk))
 	return nil
 }
 
-// scd2 creates past (the committed versions not effective on d), seen (each observed key's
-// status against its version effective on d: silver(d)'s one join with the dimension), hits
-// (the keys whose versions change: status new, before or changed), next_obs (where the history
-// a backfill splits resumes), pieces and versions (models/scd2.sql). It returns the number of
-// keys in hits.
+// scd2 creates past (the committed versions not effective on d), seen (each key's status
+// against its version effective on d: silver(d)'s one join with the dimension), hits (the keys
+// whose rows change: status new, before or changed, whose versions change, and type1 or
+// unseen, whose carried rows change), next_obs (where the history a backfill splits resumes),
+// pieces and versions (models/scd2.sql). It returns the number of keys whose versions change.
 func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimState, st *DimStats) (int64, error) {
 	// Kept: the few keys of hits that everything after reads several times. seen (one row per
-	// observed key) is a view read once, by hits: the write joins silver(d) with the committed
-	// versions itself, and keeping seen cost more than that (25 M keys spilled). In the first
-	// build (nothing committed) every key is new and hits is silver(d), read once by the write:
-	// a view.
+	// key) is a view read once, by hits: keeping it cost more than anything it saves (25 M keys
+	// spilled). In the first build (nothing committed) every key is new and hits is silver(d),
+	// read once by the write: a view.
 	kept := "TABLE"
 	if !data.Carry {
 		kept = "VIEW"
@@ -259,27 +258,34 @@ func (b *build) scd2(ctx context.Context, spec dimSpec, data dimData, state dimS
 	if err != nil {
 		return 0, b.wrap(err)
 	}
-	// The observed keys by status: hits holds those of status new, before and changed; the
-	// others (silver(d) holds each key once, and each has one version effective on d) are same.
-	// The first build has only new keys, all in hits.
+	// The observed keys by status: hits holds those of status new, before and changed (and the
+	// committed keys silver(d) does not hold, unseen, and the observed keys whose only change is
+	// a Type 1 value, type1); the other observed keys (silver(d) holds each key once, and each
+	// has one version effective on d) are same, type1 among them. The first build has only new
+	// keys, all in hits.
 	changed := byStatus["new"] + byStatus["before"] + byStatus["changed"]
 	observed := changed
 	if data.Carry {
-		// One pass over silver(d) counts its rows and those of the keys in hits. The write
-		// carries the versions of the keys outside hits: a key silver repeats with one row in
-		// hits and another that judged same would lose its carried versions quietly (every
-		// other repetition breaks the new version's checks), and such a key has more rows in
-		// silver(d) than in hits.
-		var inHits int64
-		if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*), COUNT(h.k) FROM obs o LEFT JOIN (SELECT DISTINCT k FROM hits) h ON h.k = o.%s", spec.key),
-			&observed, &inHits); err != nil {
+		// One pass over silver(d) counts its rows and those of the keys whose versions change,
+		// and one over the committed versions counts those effective on d. The write carries
+		// the versions of the other keys without reading silver(d) again, so a key silver
+		// repeats must be caught here. Repeated with one row in hits and another judged same,
+		// it has more rows in silver(d) than in hits. Repeated among the keys with a version
+		// effective on d, it is matched more than once: seen's full join matches each such
+		// version once (or leaves it unseen) when silver holds each key once. (A repeated new
+		// key breaks the new version's checks.)
+		var inHits, effective int64
+		q := fmt.Sprintf(`SELECT COUNT(*), COUNT(h.k), (SELECT COUNT(*) FROM cur WHERE effective_start_ts <= %[2]s AND %[2]s < effective_end_ts)
+FROM obs o LEFT JOIN (SELECT DISTINCT k FROM hits WHERE status IN ('new', 'before', 'changed')) h ON h.k = o.%[1]s`, spec.key, data.TS)
+		if err := b.s.QueryRow(ctx, q, &observed, &inHits, &effective); err != nil {
 			return 0, b.wrap(err)
 		}
-		if inHits != changed {
+		if matched := observed - byStatus["new"] - byStatus["before"]; inHits != changed || matched+byStatus["unseen"] != effective {
 			if dup := b.duplicates(ctx, spec); dup != nil {
 				return 0, dup
 			}
-			return 0, b.wrap(fmt.Errorf("internal error: %d silver rows have the %d keys whose versions change", inHits, changed))
+			return 0, b.wrap(fmt.Errorf("internal error: %d silver rows have the %d keys whose versions change; %d match the %d versions effective on %s, %d of which silver does not hold",
+				inHits, changed, matched, effective, b.d, byStatus["unseen"]))
 		}
 	}
 	byStatus["same"] = observed - changed

@@ -69,12 +69,16 @@
 // is not even rewritten.
 //
 // The merge touches each committed version about twice, not once per step: the versions not
-// effective on D (history; few in a daily run) are set apart, silver(D) is joined once with
-// the versions effective on D (per observed key its status, Type 1 values and
-// last_observed_date, and whole rows only for the keys whose versions change: the only ones
-// the cutting and merging above ever see), and the write joins the committed versions with
-// that to carry every other version over. The first build has nothing to join: every key is
-// new, one version each, numbered in (key, start) order.
+// effective on D (history; few in a daily run) are set apart, and silver(D) is joined once
+// with the versions effective on D, a full join: per key its status, and whole rows only for
+// the few keys whose rows change — the keys whose versions change (the only ones the cutting
+// and merging above ever see), the keys whose only change is a Type 1 value, and the keys
+// silver(D) does not hold (their last_observed_date stays). The write then carries every other
+// version over joining only those few keys: an observed, unchanged key takes
+// last_observed_date D. Silver(D) is not read a second time, so the build counts that each key
+// with a version effective on D was matched once (a repeated key is an input error, below).
+// The first build has nothing to join: every key is new, one version each, numbered in (key,
+// start) order.
 //
 // # Stable surrogate keys
 //

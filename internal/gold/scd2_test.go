@@ -194,6 +194,7 @@ func TestSCD2StableKeysInOrder(t *testing.T) {
 		f.putUsers(t, d, h[d]...)
 	}
 	var prev map[int64]string
+	lastSeen := map[string]string{}
 	for _, d := range dates {
 		f.dims(t, d, "dim_user")
 		cur := keyed(t, f)
@@ -203,5 +204,20 @@ func TestSCD2StableKeysInOrder(t *testing.T) {
 			}
 		}
 		prev = cur
+		// Every version of a user carries the latest date whose silver showed the user: users
+		// absent from this snapshot keep theirs.
+		for _, u := range h[d] {
+			lastSeen[u.id] = d
+		}
+		var want []string
+		for id, day := range lastSeen {
+			want = append(want, id+","+day)
+		}
+		sort.Strings(want)
+		got := f.csv(t, `SELECT user_id, CAST(MIN(last_observed_date) AS VARCHAR) || CASE WHEN MIN(last_observed_date) <> MAX(last_observed_date) THEN ' differs between versions' ELSE '' END
+FROM gold.dim_user WHERE user_sk <> 0 GROUP BY user_id ORDER BY user_id`)
+		if g := csvBody(got); g != strings.Join(want, "\n") {
+			t.Errorf("after %s: last_observed_date per user\n%s\nwant\n%s", d, g, strings.Join(want, "\n"))
+		}
 	}
 }

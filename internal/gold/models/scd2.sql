@@ -7,12 +7,16 @@
 -- latest processed run date on which silver showed the key).
 --
 -- Built in this order: past, seen, hits, (next_obs), pieces, merged (as merged_versions),
--- versions, dim. seen (a view) judges every observed key against its version effective on D;
--- only the few keys whose versions change are kept (hits), and the cutting and merging reads
--- hits and past alone. The write carries every other version over with its own join of the
--- committed versions with silver(D): keeping seen for millions of unchanged keys cost more
--- than that second join (it spilled at 25 M keys). The first build (nothing committed:
--- .Carry false) has nothing to join or carry: seen is then silver(D), every key new.
+-- versions, dim. seen (a view) is silver(D)'s one join with the dimension: a full join of the
+-- observed keys with the versions effective on D, judging each key. Only the few keys whose
+-- rows change are kept (hits): those whose versions change, which the cutting and merging read
+-- with past alone, and those whose carried versions change otherwise (a new Type 1 value, or
+-- not observed, so last_observed_date stays). The write carries every other version over,
+-- joining only hits: the keys outside hits are observed, unchanged, and take last_observed_date
+-- D. Keeping seen for millions of unchanged keys cost more than a second join (it spilled at
+-- 25 M keys), and the second join of silver(D) with the dimension cost more than the full
+-- join. The first build (nothing committed: .Carry false) has nothing to join or carry: seen
+-- is then silver(D), every key new.
 
 {{define "past"}}
 -- The committed versions not effective on D (history, or versions after D): few in a daily
@@ -22,14 +26,17 @@ WHERE NOT COALESCE(effective_start_ts <= {{.TS}} AND {{.TS}} < effective_end_ts,
 {{end}}
 
 {{define "seen"}}
--- One row per observed key: its status — new (no version), before (history starts after D: a
--- backfill), same, changed (the version effective on D has other tracked values) — its Type 1
--- values (n_*) and last_observed_date (last_obs_new) from D on; for a key whose versions change
--- also its observation (o_*) and its version effective on D (e_*, u_* its Type 1 values), NULL
--- for the others (most keys: only the status and n_* are read for them).
+-- One row per observed key, and per key with a version effective on D that silver(D) does not
+-- hold: its status — new (no version), before (history starts after D: a backfill), same,
+-- type1 (same, but a Type 1 value changes), changed (the version effective on D has other
+-- tracked values), unseen (not observed) — its Type 1 values (n_*) and last_observed_date
+-- (last_obs_new) from D on; for a key not same also its observation (o_*) and its version
+-- effective on D (e_*, u_* its Type 1 values), NULL for the others (most keys: only the status
+-- is read for them).
 {{- if .Carry}}
 WITH eff AS (
-  SELECT o.{{.Key}} AS k,
+  SELECT COALESCE(o.{{.Key}}, e.{{.Key}}) AS k,
+         o.o_seen,
          {{renamed "o." "o_" .Tracked}},
          {{range .Type1}}o.{{.}} AS o_{{.}}, {{end}}
          e.{{.SK}} AS e_sk,
@@ -41,9 +48,9 @@ WITH eff AS (
          e.created_at AS e_created_at,
          e.updated_at AS e_updated_at,
          e.etl_run_date AS e_etl_run_date
-  FROM obs o
-  LEFT JOIN cur e
-    ON e.{{.Key}} = o.{{.Key}} AND e.effective_start_ts <= {{.TS}} AND {{.TS}} < e.effective_end_ts
+  FROM (SELECT x.*, true AS o_seen FROM obs x) o
+  FULL JOIN (SELECT * FROM cur WHERE effective_start_ts <= {{.TS}} AND {{.TS}} < effective_end_ts) e
+    ON e.{{.Key}} = o.{{.Key}}
 ),
 later AS (
   SELECT c.{{.Key}} AS k,
@@ -65,16 +72,25 @@ joined AS (
 ),
 judged AS (
   SELECT j.*,
-         CASE WHEN j.e_sk IS NULL AND j.l_k IS NULL THEN 'new'
+         CASE WHEN j.o_seen IS NULL THEN 'unseen'
+              WHEN j.e_sk IS NULL AND j.l_k IS NULL THEN 'new'
               WHEN j.e_sk IS NULL THEN 'before'
               WHEN {{differ "j.o_" "j.e_" .Tracked}} THEN 'changed'
               ELSE 'same' END AS status
   FROM joined j
+),
+typed AS (
+  SELECT j.*,
+         -- Type 1: the observation of the latest processed date wins, whatever the processing
+         -- order. An unseen key keeps its own values and last_observed_date.
+         {{range .Type1}}CASE WHEN j.status <> 'unseen' AND (j.last_obs IS NULL OR {{$.D}} >= j.last_obs) THEN j.o_{{.}} ELSE j.x_{{.}} END AS n_{{.}},
+         {{end}}CASE WHEN j.status = 'unseen' OR j.last_obs > {{.D}} THEN j.last_obs ELSE {{.D}} END AS last_obs_new
+  FROM judged j
 )
-SELECT j.k, j.status,
-       -- Type 1: the observation of the latest processed date wins, whatever the processing order.
-       {{range .Type1}}CASE WHEN j.last_obs IS NULL OR {{$.D}} >= j.last_obs THEN j.o_{{.}} ELSE j.x_{{.}} END AS n_{{.}},
-       {{end}}CASE WHEN j.last_obs > {{.D}} THEN j.last_obs ELSE {{.D}} END AS last_obs_new,
+SELECT j.k,
+       CASE WHEN j.status = 'same' AND {{differ "j.n_" "j.x_" .Type1}} THEN 'type1' ELSE j.status END AS status,
+       {{range .Type1}}j.n_{{.}},
+       {{end}}j.last_obs_new,
        {{range .Tracked}}CASE WHEN j.status <> 'same' THEN j.o_{{.}} END AS o_{{.}},
        {{end}}CASE WHEN j.status <> 'same' THEN j.e_sk END AS e_sk,
        CASE WHEN j.status <> 'same' THEN j.e_start END AS e_start,
@@ -86,7 +102,7 @@ SELECT j.k, j.status,
        {{end}}CASE WHEN j.status <> 'same' THEN j.e_created_at END AS e_created_at,
        CASE WHEN j.status <> 'same' THEN j.e_updated_at END AS e_updated_at,
        CASE WHEN j.status <> 'same' THEN j.e_etl_run_date END AS e_etl_run_date
-FROM judged j
+FROM typed j
 {{- else}}
 SELECT o.{{.Key}} AS k, 'new' AS status,
        {{range .Type1}}o.{{.}} AS n_{{.}},
@@ -107,9 +123,10 @@ FROM obs o
 {{end}}
 
 {{define "hits"}}
--- The observed keys whose versions change (status new, before or changed): the rest of the
--- merge reads only these.
-SELECT * FROM seen WHERE status IN ('new', 'before', 'changed')
+-- The keys whose versions change (status new, before or changed: the rest of the merge reads
+-- only these), and the few whose carried versions change otherwise (type1, unseen), which the
+-- write reads instead of joining silver(D) again.
+SELECT * FROM seen WHERE status <> 'same'
 {{end}}
 
 {{define "pieces"}}
@@ -213,19 +230,23 @@ SELECT c.{{.SK}}, c.{{.Key}}, {{cols "c." .Tracked}},
        {{end}}c.effective_start_ts, c.effective_end_ts, c.is_current,
        c.last_obs_new AS last_observed_date,
        c.created_at,
-       CASE WHEN c.o_k IS NOT NULL AND {{differ "c." "c.n_" .Type1}} THEN {{.Now}} ELSE c.updated_at END AS updated_at,
-       CASE WHEN c.o_k IS NOT NULL AND {{differ "c." "c.n_" .Type1}} THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
+       CASE WHEN {{differ "c." "c.n_" .Type1}} THEN {{.Now}} ELSE c.updated_at END AS updated_at,
+       CASE WHEN {{differ "c." "c.n_" .Type1}} THEN {{.D}} ELSE c.etl_run_date END AS etl_run_date
 FROM (
-  -- The versions of the keys not in hits: not observed (kept as they are), or observed with the
-  -- same tracked values (status same: Type 1 values and last_observed_date as seen computes
-  -- them; every version of a key shares those, so the row's own are its key's).
-  SELECT c.*, o.{{.Key}} AS o_k,
-         {{range .Type1}}CASE WHEN o.{{$.Key}} IS NOT NULL AND (c.last_observed_date IS NULL OR {{$.D}} >= c.last_observed_date)
-              THEN o.{{.}} ELSE c.{{.}} END AS n_{{.}},
-         {{end}}CASE WHEN o.{{.Key}} IS NULL OR c.last_observed_date > {{.D}} THEN c.last_observed_date ELSE {{.D}} END AS last_obs_new
+  -- The versions of the keys whose versions do not change. Observed with the same tracked
+  -- values and Type 1 values (status same, not in hits: most keys) they take last_observed_date
+  -- D unless a later date observed them; type1 keys take their new Type 1 values from hits;
+  -- unseen keys (silver(D) does not hold them) stay as they are. Keys with no version effective
+  -- on D are either observed (status before: their versions change) or, unobserved, were
+  -- observed only after D: they stay as they are too. Every version of a key shares its Type 1
+  -- values and last_observed_date, so the row's own are its key's. Only hits is joined: no
+  -- second join of silver(D) with the dimension.
+  SELECT c.*,
+         {{range .Type1}}CASE WHEN t.status = 'type1' THEN t.n_{{.}} ELSE c.{{.}} END AS n_{{.}},
+         {{end}}CASE WHEN t.status = 'unseen' OR c.last_observed_date > {{.D}} THEN c.last_observed_date ELSE {{.D}} END AS last_obs_new
   FROM cur c
-  LEFT JOIN obs o ON o.{{.Key}} = c.{{.Key}}
-  WHERE NOT EXISTS (SELECT 1 FROM hits h WHERE h.k = c.{{.Key}})
+  LEFT JOIN (SELECT * FROM hits WHERE status IN ('type1', 'unseen')) t ON t.k = c.{{.Key}}
+  WHERE NOT EXISTS (SELECT 1 FROM hits h WHERE h.k = c.{{.Key}} AND h.status IN ('new', 'before', 'changed'))
 ) c
 UNION ALL
 {{- end}}
