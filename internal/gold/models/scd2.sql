@@ -245,8 +245,8 @@ FROM (
          {{range .Type1}}CASE WHEN t.status = 'type1' THEN t.n_{{.}} ELSE c.{{.}} END AS n_{{.}},
          {{end}}CASE WHEN t.status = 'unseen' OR c.last_observed_date > {{.D}} THEN c.last_observed_date ELSE {{.D}} END AS last_obs_new
   FROM cur c
-  LEFT JOIN (SELECT * FROM hits WHERE status IN ('type1', 'unseen')) t ON t.k = c.{{.Key}}
-  WHERE NOT EXISTS (SELECT 1 FROM hits h WHERE h.k = c.{{.Key}} AND h.status IN ('new', 'before', 'changed'))
+  LEFT JOIN hits t ON t.k = c.{{.Key}}
+  WHERE t.k IS NULL OR t.status IN ('type1', 'unseen')
 ) c
 UNION ALL
 {{- end}}
