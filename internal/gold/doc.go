@@ -75,8 +75,8 @@
 // and merging above ever see), the keys whose only change is a Type 1 value, and the keys
 // silver(D) does not hold (their last_observed_date stays). The write then carries every other
 // version over joining only those few keys: an observed, unchanged key takes
-// last_observed_date D. Silver(D) is not read a second time, so the build counts that each key
-// with a version effective on D was matched once (a repeated key is an input error, below).
+// last_observed_date D. Silver(D) is not joined a second time, so the build counts that each
+// key with a version effective on D was matched once (a repeated key is an input error, below).
 // The first build has nothing to join: every key is new, one version each, numbered in (key,
 // start) order.
 //
