@@ -205,7 +205,11 @@ SELECT * FROM merged
 -- The numbering sorts only (key, start), which then join back: sorting whole rows costs twice
 -- as much (and spills at 25 M keys, when every key is new). A key's versions start at different
 -- times, so (k, s) names one version. merged_versions is a view, read twice (a CTE read twice
--- would be materialised whole first).
+-- would be materialised whole first). In the first build (nothing committed: not .Carry) every
+-- version is a new key's only one, so the key alone names it: the join on (k, s) cost half as
+-- much again as the write of 25 M new keys (17.0 s against 11.3 s: BENCHMARKS.md, session 10).
+-- (A key silver repeats fans out alike either way, its rows sharing s; the integrity checks
+-- catch the repeated versions.)
 WITH numbered AS (
   SELECT m.k, m.s, {{.HW}} + ROW_NUMBER() OVER (ORDER BY m.k, m.s) AS sk
   FROM merged_versions m
@@ -217,7 +221,7 @@ SELECT m.k,
        m.s, m.e,
        {{range .Type1}}m.n_{{.}}, {{end}}m.last_obs_new
 FROM merged_versions m
-LEFT JOIN numbered n ON n.k = m.k AND n.s = m.s
+LEFT JOIN numbered n ON n.k = m.k{{if .Carry}} AND n.s = m.s{{end}}
 {{end}}
 
 {{define "dim"}}
