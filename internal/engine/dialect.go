@@ -50,21 +50,33 @@ type Dialect interface {
 	// ConstantText is a text column holding s on every row, in the cheapest form the engine's
 	// Parquet writer has for it (readers see plain text).
 	ConstantText(s string) string
+	// CountDistinctInRange is an aggregate: the number of distinct non-NULL values of expr, a
+	// BIGINT every value of which lies in [lo, hi] (the caller knows the bounds, e.g. from MIN
+	// and MAX; a value outside them is an error, not a wrong count), 0 over no rows. It is
+	// COUNT(DISTINCT expr) for an engine with nothing cheaper over a dense range of integers.
+	CountDistinctInRange(expr string, lo, hi int64) string
+	// CountDistinctText is an aggregate over a whole relation (not one per group: an engine
+	// may keep a large bitmap for it): the number of distinct non-NULL values of the text
+	// expr, 0 over no rows, as COUNT(DISTINCT expr) counts them. An engine may count the
+	// values that are decimal integers in canonical form (ids such as Kaggle's) faster.
+	CountDistinctText(expr string) string
 }
 
 // Funcs returns d's spellings under the names the models call them by.
 func Funcs(d Dialect) map[string]any {
 	return map[string]any{
-		"matches":               d.Matches,
-		"regexp_remove":         d.RegexpRemove,
-		"days_between":          d.DaysBetween,
-		"date_series":           d.DateSeries,
-		"iso_dow":               d.ISODayOfWeek,
-		"json_string_list":      d.JSONStringList,
-		"json_array_length":     d.JSONArrayLength,
-		"explode_with_position": d.ExplodeWithPosition,
-		"parse_timestamp":       d.ParseTimestamp,
-		"is_json_array":         d.IsJSONArray,
-		"constant_text":         d.ConstantText,
+		"matches":                 d.Matches,
+		"regexp_remove":           d.RegexpRemove,
+		"days_between":            d.DaysBetween,
+		"date_series":             d.DateSeries,
+		"iso_dow":                 d.ISODayOfWeek,
+		"json_string_list":        d.JSONStringList,
+		"json_array_length":       d.JSONArrayLength,
+		"explode_with_position":   d.ExplodeWithPosition,
+		"parse_timestamp":         d.ParseTimestamp,
+		"is_json_array":           d.IsJSONArray,
+		"constant_text":           d.ConstantText,
+		"count_distinct_in_range": d.CountDistinctInRange,
+		"count_distinct_text":     d.CountDistinctText,
 	}
 }

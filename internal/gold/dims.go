@@ -385,10 +385,17 @@ func (b *build) type1(ctx context.Context, data dimData) error {
 // versions are compared in order ("history") unless every key is checked and has one version
 // (then nothing is left to compare).
 func (b *build) integrity(ctx context.Context, spec dimSpec, data dimData, all bool) error {
+	// The surrogate keys' bounds let the engine count distinct keys over their range
+	// (Dialect.CountDistinctInRange) instead of hashing every key.
+	var lo, hi int64
+	if err := b.s.QueryRow(ctx, fmt.Sprintf("SELECT CAST(COALESCE(MIN(%[1]s), 0) AS BIGINT), CAST(COALESCE(MAX(%[1]s), 0) AS BIGINT) FROM next_dim", spec.sk), &lo, &hi); err != nil {
+		return b.wrap(err)
+	}
 	in := struct {
 		dimData
-		SCD2, All bool
-	}{data, spec.scd2, all}
+		SCD2, All     bool
+		SKLow, SKHigh int64
+	}{data, spec.scd2, all, lo, hi}
 	q, err := b.j.render("dim_stats", "integrity", in)
 	if err != nil {
 		return b.wrap(err)

@@ -283,7 +283,8 @@ func (m *Monitor) dupRate(ctx context.Context, dir string, man lake.Manifest) (f
 	}
 	defer s.Close()
 	var rate float64
-	err = s.QueryRow(ctx, "SELECT COALESCE(1 - COUNT(DISTINCT user_id) / NULLIF(COUNT(*), 0), 0) FROM "+engine.ReadParquet(files), &rate)
+	q := fmt.Sprintf("SELECT COALESCE(1 - %s / NULLIF(COUNT(*), 0), 0) FROM %s", m.Engine.Dialect().CountDistinctText("user_id"), engine.ReadParquet(files))
+	err = s.QueryRow(ctx, q, &rate)
 	return round(rate), err
 }
 

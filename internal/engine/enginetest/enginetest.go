@@ -65,6 +65,8 @@ func Run(t *testing.T, newEngine func(t *testing.T, lake storage.Bucket) engine.
 		{"DialectParseTimestamp", testDialectParseTimestamp},
 		{"DialectIsJSONArray", testDialectIsJSONArray},
 		{"DialectConstantText", testDialectConstantText},
+		{"DialectCountDistinctInRange", testDialectCountDistinctInRange},
+		{"DialectCountDistinctText", testDialectCountDistinctText},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -891,6 +893,62 @@ func testDialectConstantText(t *testing.T, e engine.Engine) {
 	for _, c := range cols {
 		if c.Name != "id" && c.Type != "VARCHAR" {
 			t.Errorf("constant text column %s is %s in Parquet, want VARCHAR", c.Name, c.Type)
+		}
+	}
+}
+
+// testDialectCountDistinctInRange: the count equals COUNT(DISTINCT) — repeated values once,
+// NULLs not, the bounds themselves counted, negative bounds, a range too wide for any bitmap,
+// no rows — and is a BIGINT that reads back as an integer.
+func testDialectCountDistinctInRange(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	const vals = "(VALUES (CAST(-5 AS BIGINT)), (3), (3), (CAST(NULL AS BIGINT)), (10), (-5), (7)) AS t(x)"
+	for _, c := range []struct {
+		lo, hi int64
+		from   string
+		want   int64
+	}{
+		{-5, 10, vals, 4},
+		{-5, 1 << 40, vals, 4},
+		{0, 0, "(VALUES (CAST(0 AS BIGINT)), (0)) AS t(x)", 1},
+		{0, 100, "(VALUES (CAST(1 AS BIGINT))) AS t(x) WHERE x > 1", 0},
+	} {
+		var got, ref int64
+		q := fmt.Sprintf("SELECT CAST(%s AS BIGINT), CAST(COUNT(DISTINCT x) AS BIGINT) FROM %s", d.CountDistinctInRange("x", c.lo, c.hi), c.from)
+		if err := s.QueryRow(t.Context(), q, &got, &ref); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != c.want || ref != c.want {
+			t.Errorf("CountDistinctInRange over [%d, %d] of %s = %d (COUNT(DISTINCT) %d), want %d", c.lo, c.hi, c.from, got, ref, c.want)
+		}
+	}
+}
+
+// testDialectCountDistinctText: the count equals COUNT(DISTINCT) over texts that are canonical
+// integers, integers in other forms (leading zero, sign, blank, too large for any bitmap) and
+// no integers at all, with repeats and NULLs; over no rows it is 0.
+func testDialectCountDistinctText(t *testing.T, e engine.Engine) {
+	s, d := session(t, e), e.Dialect()
+	texts := []string{"'1'", "'01'", "'1'", "CAST(NULL AS STRING)", "'-1'", "'+1'", "' 1'", "'99999999999'",
+		"'99999999999'", "'abc'", "'0'", "'007'", "'7'", "'67108864'", "'67108863'", "''", "'1.0'"}
+	rowsSQL := make([]string, len(texts))
+	for i, x := range texts {
+		rowsSQL[i] = "(" + x + ")"
+	}
+	for _, c := range []struct {
+		from string
+		want int64
+	}{
+		{"(VALUES " + strings.Join(rowsSQL, ", ") + ") AS t(x)", 14},
+		{"(VALUES ('1')) AS t(x) WHERE x = '2'", 0},
+	} {
+		var got, ref int64
+		q := fmt.Sprintf("SELECT CAST(%s AS BIGINT), CAST(COUNT(DISTINCT x) AS BIGINT) FROM %s", d.CountDistinctText("x"), c.from)
+		if err := s.QueryRow(t.Context(), q, &got, &ref); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != c.want || ref != c.want {
+			t.Errorf("CountDistinctText over %s = %d (COUNT(DISTINCT) %d), want %d", c.from, got, ref, c.want)
 		}
 	}
 }

@@ -141,3 +141,14 @@ func (Dialect) IsJSONArray(expr string) string {
 // ConstantText implements engine.Dialect: a literal (Spark's Parquet writer dictionary-encodes
 // a constant column by itself).
 func (Dialect) ConstantText(s string) string { return literal(s) }
+
+// CountDistinctInRange implements engine.Dialect: COUNT(DISTINCT), Spark having no bitmap
+// aggregate.
+func (Dialect) CountDistinctInRange(expr string, _, _ int64) string {
+	return fmt.Sprintf("COUNT(DISTINCT %s)", expr)
+}
+
+// CountDistinctText implements engine.Dialect: COUNT(DISTINCT).
+func (Dialect) CountDistinctText(expr string) string {
+	return fmt.Sprintf("COUNT(DISTINCT %s)", expr)
+}

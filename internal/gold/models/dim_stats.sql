@@ -20,19 +20,20 @@ FROM next_dim
 -- key is checked (.All: most keys changed, e.g. the first build) this pass counts them per
 -- row, which is final when each key has one version (checked_versions = checked_keys: a lone
 -- version has no neighbour to overlap, leave a gap or equal); only otherwise does "history" run.
-SELECT CAST(COUNT(*) - COUNT(DISTINCT {{.SK}}) AS BIGINT) AS duplicate_surrogate_keys,
+-- The surrogate keys lie in [.SKLow, .SKHigh] (their MIN and MAX).
+SELECT CAST(COUNT(*) - {{count_distinct_in_range .SK .SKLow .SKHigh}} AS BIGINT) AS duplicate_surrogate_keys,
        CAST(COUNT(CASE WHEN {{.SK}} = 0 THEN 1 END) - 1 AS BIGINT) AS unknown_member_not_unique,
        CAST(COUNT(CASE WHEN {{.SK}} IS NULL OR {{.Key}} IS NULL THEN 1 END) AS BIGINT) AS null_keys
 {{- if and .SCD2 .All}},
        CAST(COUNT(CASE WHEN {{.SK}} <> 0 THEN 1 END) AS BIGINT) AS checked_versions,
-       CAST(COUNT(DISTINCT CASE WHEN {{.SK}} <> 0 THEN {{.Key}} END) AS BIGINT) AS checked_keys,
+       CAST({{count_distinct_text (printf "CASE WHEN %s <> 0 THEN CAST(%s AS STRING) END" .SK .Key)}} AS BIGINT) AS checked_keys,
        CAST(COUNT(CASE WHEN {{.SK}} <> 0 AND effective_start_ts >= effective_end_ts THEN 1 END) AS BIGINT) AS empty_versions,
        CAST(0 AS BIGINT) AS gaps_or_overlaps,
        CAST(COUNT(CASE WHEN {{.SK}} <> 0 AND effective_end_ts <> {{.End}} THEN 1 END) AS BIGINT) AS keys_without_current,
        CAST(COUNT(CASE WHEN {{.SK}} <> 0 AND is_current <> (effective_end_ts = {{.End}}) THEN 1 END) AS BIGINT) AS wrong_is_current,
        CAST(0 AS BIGINT) AS unmerged_versions
 {{- else if not .SCD2}},
-       CAST(COUNT(CASE WHEN {{.SK}} <> 0 THEN 1 END) - COUNT(DISTINCT CASE WHEN {{.SK}} <> 0 THEN {{.Key}} END) AS BIGINT) AS duplicate_keys
+       CAST(COUNT(CASE WHEN {{.SK}} <> 0 THEN 1 END) - {{count_distinct_text (printf "CASE WHEN %s <> 0 THEN CAST(%s AS STRING) END" .SK .Key)}} AS BIGINT) AS duplicate_keys
 {{- end}}
 FROM next_dim
 {{end}}
